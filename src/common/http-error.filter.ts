@@ -1,0 +1,91 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { EntityNotFoundError, QueryFailedError } from 'typeorm';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  errors?: Array<{ field: string; message: string }>;
+  requestId: string;
+}
+
+const PG_UNIQUE_VIOLATION = '23505';
+const PG_STATEMENT_TIMEOUT = '57014';
+
+/** Maps anything thrown to a JSON error body with the request id; a 5xx body never carries a stack. */
+export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const body =
+      typeof response === 'object' ? (response as Record<string, unknown>) : { message: response };
+    const message = Array.isArray(body.message)
+      ? body.message.join('; ')
+      : String(body.message ?? exception.message);
+    return {
+      statusCode: status,
+      error: String(body.error ?? STATUS_CODES[status] ?? 'Error'),
+      message,
+      ...(Array.isArray(body.errors) ? { errors: body.errors as ErrorBody['errors'] } : {}),
+      requestId,
+    };
+  }
+  if (exception instanceof EntityNotFoundError) {
+    return { statusCode: 404, error: 'Not Found', message: 'Resource not found', requestId };
+  }
+  const code = (exception as { code?: string }).code;
+  if (exception instanceof QueryFailedError && code === PG_UNIQUE_VIOLATION) {
+    return {
+      statusCode: 409,
+      error: 'Conflict',
+      message: 'A resource with these values already exists',
+      requestId,
+    };
+  }
+  if (exception instanceof QueryFailedError && code === PG_STATEMENT_TIMEOUT) {
+    return {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'The database took too long; retry later',
+      requestId,
+    };
+  }
+  // Fastify's own errors (malformed JSON, body too large, bad content type) carry a 4xx statusCode.
+  const fastifyStatus = (exception as { statusCode?: number }).statusCode;
+  if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+    return {
+      statusCode: fastifyStatus,
+      error: STATUS_CODES[fastifyStatus] ?? 'Bad Request',
+      message: (exception as Error).message,
+      requestId,
+    };
+  }
+  return {
+    statusCode: 500,
+    error: 'Internal Server Error',
+    message: 'Internal server error',
+    requestId,
+  };
+}
+
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const body = toErrorBody(exception, String(request.id));
+    if (body.statusCode >= 500) this.logger.error(exception);
+    void reply.status(body.statusCode).send(body);
+  }
+}

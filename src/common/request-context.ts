@@ -1,0 +1,19 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What the data layer needs to know about the request it serves. */
+export interface RequestContext {
+  requestId: string;
+  /** Who is asking, for read-your-writes: `user:<id>` once authenticated, else undefined. */
+  clientId?: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export const requestContext = {
+  run<T>(context: RequestContext, fn: () => T): T {
+    return storage.run(context, fn);
+  },
+  current(): RequestContext | undefined {
+    return storage.getStore();
+  },
+};

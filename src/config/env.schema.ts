@@ -1,0 +1,69 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+// One schema for every process (API, job worker, migrations). Defaults suit local development;
+// production must set what has no safe default (see the refinements in config.ts).
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+const postgresUrl = z
+  .string({ message: 'is required' })
+  .url('must be a URL like postgres://user:pass@host:5432/db')
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://');
+const redisUrl = z
+  .string({ message: 'is required' })
+  .url('must be a URL like redis://host:6379')
+  .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://');
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(3000),
+  METRICS_PORT: int(0, 65535).default(9464),
+  WEB_CONCURRENCY: int(1, 256).default(availableParallelism()),
+  JOB_WORKERS: int(0, 64).default(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.string().default('false'),
+  BODY_LIMIT_BYTES: int(1024).default(1_048_576),
+  // Mounts /_diagnostics/* (a slow route for drain tests). Never enable it in production.
+  ENABLE_DIAGNOSTICS: bool.default(false),
+
+  DATABASE_URL: postgresUrl,
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(postgresUrl)),
+  DATABASE_POOL_SIZE: int(1, 500).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100).default(5_000),
+  DATABASE_CONNECT_TIMEOUT_MS: int(100).default(2_000),
+  DATABASE_MIGRATIONS_RUN: bool.default(false),
+  REPLICA_MAX_LAG_MS: int(0).default(1_000),
+  REPLICA_PROBE_INTERVAL_MS: int(100).default(1_000),
+  READ_YOUR_WRITES_WINDOW_MS: int(0).default(5_000),
+
+  REDIS_URL: redisUrl,
+  REDIS_COMMAND_TIMEOUT_MS: int(10).default(250),
+
+  SHUTDOWN_DRAIN_DELAY_MS: int(0).default(1_000),
+  SHUTDOWN_TIMEOUT_MS: int(1_000).default(20_000),
+  CLUSTER_CRASH_LOOP_DEATHS: int(1).default(5),
+  CLUSTER_CRASH_LOOP_WINDOW_MS: int(1_000).default(30_000),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_ISSUER: z.string().min(1).default('nest-at-scale'),
+  JWT_AUDIENCE: z.string().min(1).default('nest-at-scale-api'),
+  JWT_ACCESS_TTL_S: int(30).default(900),
+  JWT_REFRESH_TTL_S: int(60).default(1_209_600),
+  ADMIN_EMAIL: z.string().email('must be an e-mail address').default('admin@example.com'),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;

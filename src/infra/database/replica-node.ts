@@ -1,0 +1,79 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+
+export type ReplicaState = 'starting' | 'healthy' | 'lagging' | 'down';
+
+// Lag is zero when everything received has been replayed (an idle primary); otherwise it is the age of
+// the last replayed commit, the standard measure that also catches `recovery_min_apply_delay` and paused replay.
+const LAG_QUERY = `
+  SELECT CASE
+           WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+           ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000, 1e9)
+         END::float8 AS lag_ms,
+         pg_is_in_recovery() AS in_recovery`;
+
+/** One replica: its connection pool, and what the last probe found. */
+export class ReplicaNode {
+  state: ReplicaState = 'starting';
+  lagMs: number | null = null;
+  lastError: string | null = null;
+  private dataSource: DataSource | null = null;
+  private connecting: Promise<void> | null = null;
+
+  constructor(
+    readonly name: string,
+    private readonly options: DataSourceOptions,
+    private readonly maxLagMs: number,
+  ) {}
+
+  get source(): DataSource | null {
+    return this.state === 'healthy' ? this.dataSource : null;
+  }
+
+  /** Connects if needed, then measures lag. Never throws: the outcome is the new state. */
+  async probe(): Promise<ReplicaState> {
+    try {
+      await this.connect();
+      const [row] = (await this.dataSource!.query(LAG_QUERY)) as Array<{
+        lag_ms: number;
+        in_recovery: boolean;
+      }>;
+      this.lagMs = Math.round(row.lag_ms);
+      this.lastError = null;
+      // A promoted replica is no longer a replica: reading from it could miss writes to the new primary.
+      if (!row.in_recovery) return this.mark('down', 'not in recovery (promoted?)');
+      return this.mark(this.lagMs > this.maxLagMs ? 'lagging' : 'healthy');
+    } catch (error) {
+      return this.mark('down', (error as Error).message);
+    }
+  }
+
+  /** Takes the replica out of rotation at once; the next probe brings it back. */
+  markDown(reason: string): void {
+    this.mark('down', reason);
+  }
+
+  async close(): Promise<void> {
+    await this.connecting?.catch(() => undefined);
+    if (this.dataSource?.isInitialized) await this.dataSource.destroy();
+  }
+
+  private mark(state: ReplicaState, reason?: string): ReplicaState {
+    this.state = state;
+    if (reason) this.lastError = reason;
+    return state;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.dataSource?.isInitialized) return;
+    this.connecting ??= (async () => {
+      const dataSource = new DataSource(this.options);
+      try {
+        await dataSource.initialize();
+        this.dataSource = dataSource;
+      } finally {
+        this.connecting = null;
+      }
+    })();
+    await this.connecting;
+  }
+}

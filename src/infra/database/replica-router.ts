@@ -1,0 +1,150 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Redis } from 'ioredis';
+import { DataSource, type EntityManager } from 'typeorm';
+import { requestContext } from '../../common/request-context.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { REQUEST_REDIS } from '../redis/redis.module.js';
+import { dataSourceOptions } from './database-options.js';
+import { RecentWriters } from './recent-writers.js';
+import { ReplicaNode } from './replica-node.js';
+
+export type ReadRoute = 'replica' | 'primary-fallback' | 'primary-ryw';
+
+// SQLSTATE classes that mean "the query itself is wrong": the primary would fail the same way.
+const QUERY_FAULT = /^(22|23|42)/;
+
+/**
+ * Sends reads to a healthy replica and everything else to the primary.
+ *
+ * TypeORM's own `replication` option picks a random replica with no health check, so one dead replica
+ * fails boot or turns reads into 500s. Here each replica is probed in the background; a replica that is
+ * down or lagging leaves the rotation until a probe finds it well again, a read that fails on a replica
+ * is retried on the primary, and a client that just wrote reads from the primary for a short window.
+ */
+@Injectable()
+export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReplicaRouter.name);
+  readonly replicas: ReplicaNode[];
+  private readonly recentWriters: RecentWriters;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private next = 0;
+  /** Counts of where reads went, for metrics and tests. */
+  readonly routed: Record<ReadRoute, number> = {
+    replica: 0,
+    'primary-fallback': 0,
+    'primary-ryw': 0,
+  };
+  onRoute: (route: ReadRoute) => void = () => undefined;
+
+  constructor(
+    @InjectDataSource() readonly primary: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REQUEST_REDIS) redis: Redis,
+  ) {
+    this.recentWriters = new RecentWriters(redis, config.READ_YOUR_WRITES_WINDOW_MS);
+    // Replicas share the primary's options (entities included) with their own URL.
+    this.replicas = config.DATABASE_REPLICA_URLS.map((url, i) => {
+      const name = `replica${i + 1}` as const;
+      const options = {
+        ...dataSourceOptions(config, url, name),
+        entities: primary.options.entities,
+      };
+      return new ReplicaNode(name, options, config.REPLICA_MAX_LAG_MS);
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Boot waits for one probe round but never fails on it: a dead replica must not stop the API.
+    await this.probeAll();
+    this.probeTimer = setInterval(
+      () => void this.probeAll(),
+      this.config.REPLICA_PROBE_INTERVAL_MS,
+    );
+    this.probeTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.probeTimer);
+    await Promise.all(this.replicas.map((replica) => replica.close()));
+  }
+
+  /** Runs a read where it is safe and cheapest: a healthy replica, else the primary. */
+  async read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const clientId = requestContext.current()?.clientId;
+    if (clientId && (await this.recentWriters.wroteRecently(clientId))) {
+      return this.onPrimary(work, 'primary-ryw');
+    }
+    const replica = this.pickReplica();
+    if (!replica) return this.onPrimary(work, 'primary-fallback');
+    try {
+      const result = await work(replica.source!.manager);
+      this.count('replica');
+      return result;
+    } catch (error) {
+      if (QUERY_FAULT.test(String((error as { code?: string }).code ?? ''))) throw error;
+      replica.markDown((error as Error).message);
+      this.logger.warn(
+        `${replica.name} failed a read, retrying on the primary: ${(error as Error).message}`,
+      );
+      return this.onPrimary(work, 'primary-fallback');
+    }
+  }
+
+  /** Runs work in one primary transaction, then opens the caller's read-your-writes window. */
+  async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const result = await this.primary.transaction(work);
+    const clientId = requestContext.current()?.clientId;
+    if (clientId) await this.recentWriters.mark(clientId);
+    return result;
+  }
+
+  /** The replica a read would use now, or null for the primary (e.g. to open a stream). */
+  pickReplica(): ReplicaNode | null {
+    const count = this.replicas.length;
+    for (let i = 0; i < count; i++) {
+      const replica = this.replicas[(this.next + i) % count];
+      if (replica.source) {
+        this.next = (this.next + i + 1) % count;
+        return replica;
+      }
+    }
+    return null;
+  }
+
+  private async onPrimary<T>(
+    work: (manager: EntityManager) => Promise<T>,
+    route: ReadRoute,
+  ): Promise<T> {
+    const result = await work(this.primary.manager);
+    this.count(route);
+    return result;
+  }
+
+  private count(route: ReadRoute): void {
+    this.routed[route]++;
+    this.onRoute(route);
+  }
+
+  private async probeAll(): Promise<void> {
+    await Promise.all(
+      this.replicas.map(async (replica) => {
+        const before = replica.state;
+        const after = await replica.probe();
+        if (before !== after) {
+          const detail =
+            after === 'healthy'
+              ? `lag ${replica.lagMs} ms`
+              : (replica.lastError ?? `lag ${replica.lagMs} ms`);
+          this.logger.log(`${replica.name}: ${before} -> ${after} (${detail})`);
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,105 @@
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { ReplicaRouter } from '../database/replica-router.js';
+import { REQUEST_REDIS } from '../redis/redis.module.js';
+import { Lifecycle } from './lifecycle.js';
+
+const PRIMARY_TIMEOUT_MS = 1_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+@ApiTags('health')
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly lifecycle: Lifecycle,
+    private readonly router: ReplicaRouter,
+    @InjectDataSource() private readonly primary: DataSource,
+    @Inject(REQUEST_REDIS) private readonly redis: Redis,
+  ) {}
+
+  /** Liveness: the event loop answers. Never depends on the database, so a DB outage does not restart pods. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([() => this.indicators.check('process').up({ pid: process.pid })]);
+  }
+
+  /** Readiness: 503 while shutting down or when the primary does not answer; replicas and Redis only degrade. */
+  @Get('ready')
+  @HealthCheck()
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    try {
+      return await this.health.check([
+        () => this.lifecycleIndicator(),
+        () => this.primaryIndicator(),
+        () => this.replicasIndicator(),
+        () => this.redisIndicator(),
+      ]);
+    } catch (error) {
+      // Keep terminus's report (which check failed, and why) as the 503 body instead of the generic error shape.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse();
+    }
+  }
+
+  private lifecycleIndicator(): HealthIndicatorResult {
+    const session = this.indicators.check('lifecycle');
+    return this.lifecycle.isShuttingDown
+      ? session.down({ message: 'shutting down' })
+      : session.up();
+  }
+
+  private async primaryIndicator(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('primary');
+    try {
+      await withTimeout(this.primary.query('SELECT 1'), PRIMARY_TIMEOUT_MS);
+      return session.up();
+    } catch (error) {
+      return session.down({ message: (error as Error).message });
+    }
+  }
+
+  private replicasIndicator(): HealthIndicatorResult {
+    const session = this.indicators.check('replicas');
+    const replicas = Object.fromEntries(
+      this.router.replicas.map((r) => [
+        r.name,
+        { state: r.state, lagMs: r.lagMs, error: r.state === 'healthy' ? undefined : r.lastError },
+      ]),
+    );
+    const allHealthy = this.router.replicas.every((r) => r.state === 'healthy');
+    return allHealthy ? session.up(replicas) : session.degraded(replicas);
+  }
+
+  private async redisIndicator(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('redis');
+    try {
+      await this.redis.ping();
+      return session.up();
+    } catch (error) {
+      return session.degraded({ message: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { type AppProcess, freePort, startApp } from '../support/app-process';
+import { sharedStackEnv } from '../support/stack';
+
+describe('health', () => {
+  let app: AppProcess;
+  beforeAll(async () => {
+    app = await startApp(sharedStackEnv());
+  });
+  afterAll(() => app.stop());
+
+  it('liveness checks the process only', async () => {
+    const response = await fetch(`${app.url}/health/live`);
+    expect(response.status).toBe(200);
+    expect((await response.json()).status).toBe('ok');
+  });
+
+  it('readiness is 200 with primary, replica and Redis details', async () => {
+    const response = await fetch(`${app.url}/health/ready`);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.status).toBe('ok');
+    expect(body.details.primary.status).toBe('up');
+    expect(body.details.replicas.status).toBe('up');
+    expect(body.details.replicas.replica1.state).toBe('healthy');
+    expect(body.details.redis.status).toBe('up');
+  });
+
+  it('echoes a sane x-request-id and makes one otherwise', async () => {
+    const given = await fetch(`${app.url}/health/live`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const hostile = await fetch(`${app.url}/health/live`, {
+      headers: { 'x-request-id': 'a b\u00e9<script>' },
+    });
+    expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('an unknown route is a JSON 404 carrying the request id', async () => {
+    const response = await fetch(`${app.url}/no/such/route`, {
+      headers: { 'x-request-id': 'req-404' },
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Cannot GET /no/such/route',
+      requestId: 'req-404',
+    });
+  });
+
+  it('logs one JSON line per request with the request id, route, status and duration', async () => {
+    await fetch(`${app.url}/_diagnostics/sleep?ms=1`, {
+      headers: { 'x-request-id': 'log-me', authorization: 'Bearer secret-token' },
+    });
+    const line = await app.waitForOutput(/^.*"requestId":"log-me".*$/m);
+    const entry = JSON.parse(line[0]);
+    expect(entry).toMatchObject({
+      requestId: 'log-me',
+      route: '/_diagnostics/sleep',
+      res: { status: 200 },
+    });
+    expect(typeof entry.ms).toBe('number');
+    expect(app.output()).not.toContain('secret-token');
+  });
+});
+
+describe('readiness with a dead replica and a dead Redis', () => {
+  it('boots, serves, and reports them degraded, not unready', async () => {
+    const stack = sharedStackEnv();
+    const deadPort = await freePort();
+    const app = await startApp({
+      ...stack,
+      DATABASE_REPLICA_URLS: `postgres://postgres@127.0.0.1:${deadPort}/app`,
+      REDIS_URL: `redis://127.0.0.1:${deadPort}`,
+    });
+    try {
+      const response = await fetch(`${app.url}/health/ready`);
+      expect(response.status).toBe(200);
+      const body = await response.json();
+      expect(body.status).toBe('degraded');
+      expect(body.details.primary.status).toBe('up');
+      expect(body.details.replicas.status).toBe('degraded');
+      expect(body.details.replicas.replica1.state).toBe('down');
+      expect(body.details.redis.status).toBe('degraded');
+    } finally {
+      await app.stop();
+    }
+  });
+});

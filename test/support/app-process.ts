@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ROOT, type StackEnv } from './stack';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+// A failed suite must not leave an API process behind.
+process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
+export interface AppProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code and signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** SIGTERM, then SIGKILL if it has not exited in time. */
+  stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** Which built entry to run. */
+  entry?: string;
+  waitForReady?: boolean;
+}
+
+/** Starts the built API (dist/main.js) as its own process against a stack, on a free port. */
+export async function startApp(stack: StackEnv, options: StartOptions = {}): Promise<AppProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist', options.entry ?? 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      WEB_CONCURRENCY: '1',
+      ENABLE_DIAGNOSTICS: 'true',
+      SHUTDOWN_DRAIN_DELAY_MS: '300',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+      REPLICA_PROBE_INTERVAL_MS: '200',
+      DATABASE_URL: stack.DATABASE_URL,
+      DATABASE_REPLICA_URLS: stack.DATABASE_REPLICA_URLS,
+      REDIS_URL: stack.REDIS_URL,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    listeners.forEach((listener) => listener());
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      listeners.forEach((listener) => listener());
+      resolve({ code, signal });
+    }),
+  );
+
+  const waitForOutput = (pattern: RegExp, timeoutMs = 20_000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = output.match(pattern);
+        if (match) {
+          done();
+          resolve(match);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          done();
+          reject(
+            new Error(`process exited before printing ${pattern}; output:\n${output.slice(-3000)}`),
+          );
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-3000)}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+      };
+      listeners.add(check);
+      check();
+    });
+
+  const app: AppProcess = {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    exited,
+    waitForOutput,
+    async stop(timeoutMs = 15_000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+        const result = await exited;
+        clearTimeout(timer);
+        return result;
+      }
+      return exited;
+    },
+  };
+  if (options.waitForReady !== false) await waitForReady(app);
+  return app;
+}
+
+/** Polls /health/ready until it answers 200 (or the process dies). */
+export async function waitForReady(app: AppProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (app.child.exitCode !== null)
+      throw new Error(`app exited during startup:\n${app.output().slice(-3000)}`);
+    try {
+      const response = await fetch(`${app.url}/health/ready`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`app not ready within ${timeoutMs} ms:\n${app.output().slice(-3000)}`);
+}
