@@ -16,9 +16,10 @@
 #
 # stdout carries only machine-readable output (the env lines, status, psql);
 # progress and errors go to stderr.
-set -euo pipefail
+set -Eeuo pipefail  # -E: the ERR trap below also reports failures inside functions
 
-readonly REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly REPO_ROOT
 readonly SLOT=replica1
 readonly DB_NAME=app
 readonly PG_SUPERUSER=postgres
@@ -28,11 +29,14 @@ readonly SOCKET_PATH_MAX=107
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
+# set -e exits silently; say which command failed.
+on_error() { printf 'services: error: "%s" failed (line %s, exit %s)\n' "$BASH_COMMAND" "$1" "$2" >&2; }
+trap 'on_error "$LINENO" "$?"' ERR
 
 # ---------------------------------------------------------------- arguments
 
 usage() {
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+  sed -n '2,/^set -E/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -86,7 +90,14 @@ init_paths() {
   ENV_FILE=$DIR/env
   REDIS_DIR=$DIR/redis
   REDIS_PIDFILE=$REDIS_DIR/redis.pid
-  PG_ROOT=$DIR/pg
+  PG_LINK=$DIR/pg
+  if [[ -L $PG_LINK ]]; then set_pg_root "$(readlink "$PG_LINK")"; else set_pg_root "$PG_LINK"; fi
+}
+
+# Postgres tools get the real path: when DIR/pg is a symlink into /tmp, the
+# link itself sits where the Postgres OS user cannot go.
+set_pg_root() {
+  PG_ROOT=$1
   PRIMARY_DATA=$PG_ROOT/primary
   REPLICA_DATA=$PG_ROOT/replica
 }
@@ -142,7 +153,7 @@ mkdir_pg() {
 
 # A /tmp directory we are about to use must be ours, not planted by someone else.
 ensure_tmp_base() {
-  mkdir -p -m 0755 "$TMP_BASE"
+  [[ -d $TMP_BASE ]] || mkdir -m 0755 "$TMP_BASE"
   [[ -O $TMP_BASE && ! -L $TMP_BASE ]] || die "$TMP_BASE exists but is not owned by $(id -un)"
 }
 
@@ -150,19 +161,20 @@ ensure_tmp_base() {
 # (a checkout under a 0700 home is not). When it cannot, keep the data under
 # /tmp and leave a symlink in DIR so `down --purge` and humans can find it.
 ensure_pg_root() {
-  if [[ -L $PG_ROOT ]]; then
+  if [[ -L $PG_LINK ]]; then
     # Earlier fallback: the /tmp target may have been cleaned since.
     ensure_tmp_base
-    mkdir_pg "$TMP_BASE/pg"
+    mkdir_pg "$PG_ROOT"
     return
   fi
-  mkdir_pg "$PG_ROOT"
-  if ((EUID == 0)) && ! runuser -u "$PG_OS_USER" -- test -w "$PG_ROOT" -a -x "$PG_ROOT" 2>/dev/null; then
-    rmdir "$PG_ROOT"
+  mkdir_pg "$PG_LINK"
+  if ((EUID == 0)) && ! runuser -u "$PG_OS_USER" -- test -w "$PG_LINK" -a -x "$PG_LINK" 2>/dev/null; then
+    rmdir "$PG_LINK"
     ensure_tmp_base
-    mkdir_pg "$TMP_BASE/pg"
-    ln -s "$TMP_BASE/pg" "$PG_ROOT"
-    log "user $PG_OS_USER cannot reach $DIR: keeping Postgres data in $TMP_BASE/pg"
+    set_pg_root "$TMP_BASE/pg"
+    mkdir_pg "$PG_ROOT"
+    ln -s "$PG_ROOT" "$PG_LINK"
+    log "user $PG_OS_USER cannot reach $DIR: keeping Postgres data in $PG_ROOT"
   fi
   if ((EUID != 0)) && [[ -e $PRIMARY_DATA && ! -O $PRIMARY_DATA ]]; then
     die "$PRIMARY_DATA belongs to another user (created as root?): run 'down --purge' as that user first"
@@ -259,9 +271,15 @@ choose_ports() {
   if [[ -z ${PG_PRIMARY_PORT:-} || -z ${PG_REPLICA_PORT:-} || -z ${REDIS_PORT:-} ]]; then
     read -r -a picked <<<"$(pick_free_ports "${wanted[@]}")"
   fi
-  PG_PRIMARY_PORT=${PG_PRIMARY_PORT:-${picked[0]}}
-  PG_REPLICA_PORT=${PG_REPLICA_PORT:-${picked[1]}}
-  REDIS_PORT=${REDIS_PORT:-${picked[2]}}
+  PG_PRIMARY_PORT=${PG_PRIMARY_PORT:-${picked[0]:-}}
+  PG_REPLICA_PORT=${PG_REPLICA_PORT:-${picked[1]:-}}
+  REDIS_PORT=${REDIS_PORT:-${picked[2]:-}}
+  local port
+  for port in "$PG_PRIMARY_PORT" "$PG_REPLICA_PORT" "$REDIS_PORT"; do
+    if [[ ! $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+      die "bad port '$port' (from PG_PRIMARY_PORT/PG_REPLICA_PORT/REDIS_PORT or the port picker)"
+    fi
+  done
   printf 'PG_PRIMARY_PORT=%s\nPG_REPLICA_PORT=%s\nREDIS_PORT=%s\n' \
     "$PG_PRIMARY_PORT" "$PG_REPLICA_PORT" "$REDIS_PORT" >"$PORTS_FILE"
 }
@@ -365,7 +383,9 @@ run_logged() {
   fi
 }
 
-show_log_tail() { [[ -f $1 ]] && tail -n 20 "$1" >&2 || true; }
+show_log_tail() {
+  if [[ -f $1 ]]; then tail -n 20 "$1" >&2; fi
+}
 
 # ---------------------------------------------------------------- postgres
 
@@ -422,8 +442,11 @@ hot_standby = on
 hot_standby_feedback = on
 # Local/test data only: trade crash safety for speed (throwaway data, no fsync waits).
 fsync = off
-synchronous_commit = off
 full_page_writes = off
+# synchronous_commit stays on: with fsync off it costs nothing, while "off"
+# leaves commits for the WAL writer (every 200 ms), and the walsender ships only
+# flushed WAL, so the replica would trail every write by ~200 ms.
+synchronous_commit = on
 EOF
 }
 
@@ -598,8 +621,10 @@ cmd_status() {
 }
 
 cmd_env() {
-  [[ -f $ENV_FILE ]] && pg_running "$PRIMARY_DATA" ||
-    { log "stack in $DIR is not up: run 'services.sh up --dir $DIR'"; exit 1; }
+  if [[ ! -f $ENV_FILE ]] || ! pg_running "$PRIMARY_DATA"; then
+    log "stack in $DIR is not up: run 'services.sh up --dir $DIR'"
+    exit 1
+  fi
   cat "$ENV_FILE"
 }
 
@@ -663,7 +688,7 @@ main() {
   case $COMMAND in
     up) cmd_up ;;
     down) cmd_down ;;
-    status) cmd_status ;;
+    status) cmd_status || exit "$?" ;; # exit 3 is an answer, not an error
     env) cmd_env ;;
     stop-replica) cmd_stop_replica ;;
     start-replica) cmd_start_replica ;;

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { pino } from 'pino';
 import type { AppConfig } from '../config/config.js';
+import { serveClusterMetrics } from '../infra/observability/cluster-metrics.js';
 
 const MAX_RESPAWN_DELAY_MS = 5_000;
 
@@ -80,6 +81,7 @@ export function runClusterPrimary(config: AppConfig): void {
     for (const worker of workers) worker.process.kill('SIGTERM');
     await Promise.all(workers.map(waitForExit));
     log.info('all workers stopped');
+    await metricsServer.then((server) => server.close()).catch(() => undefined);
     process.exit(exitCode);
   };
 
@@ -117,6 +119,16 @@ export function runClusterPrimary(config: AppConfig): void {
   process.on('SIGINT', () => void stopAll('SIGINT', 0));
   process.on('SIGUSR2', () => void rollingRestart());
   process.on('SIGHUP', () => void rollingRestart());
+
+  // Workers serve no metrics themselves: one scrape here returns all of theirs, summed.
+  const metricsServer = serveClusterMetrics(config);
+  metricsServer.then(
+    (server) => log.info(`metrics on http://${config.HOST}:${server.port}/metrics`),
+    (error: Error) => {
+      log.fatal(error.message);
+      void stopAll('metrics server failed', 1);
+    },
+  );
 
   log.info({ workers: config.WEB_CONCURRENCY }, 'starting cluster');
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork();

@@ -7,10 +7,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module.js';
 import { HttpErrorFilter } from '../common/http-error.filter.js';
-import { requestContext } from '../common/request-context.js';
+import { type RequestContext, requestContext } from '../common/request-context.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
 import type { AppConfig } from '../config/config.js';
 import { Lifecycle } from '../infra/health/lifecycle.js';
+import { HttpMetrics } from '../infra/observability/http-metrics.js';
+import { setupOpenApi } from './openapi.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -52,13 +54,35 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     // While draining, tell keep-alive clients to reconnect elsewhere instead of reusing this socket.
     if (lifecycle.isShuttingDown) void reply.header('connection', 'close');
     (request.raw as IncomingMessage & { routeUrl?: string }).routeUrl = request.routeOptions.url;
-    requestContext.run({ requestId: String(request.id) }, done);
+    const context: RequestContext = { requestId: String(request.id) };
+    (request as unknown as { context: RequestContext }).context = context;
+    requestContext.run(context, done);
   });
+  // Before app.init() registers the routes: each route gets its own duration hook.
+  app.get(HttpMetrics).instrument(fastify);
+  if (config.ENABLE_DIAGNOSTICS) {
+    // Lets tests assert how many queries a request ran (one per page, one per cold key) and where reads went.
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      const context = (request as unknown as { context?: RequestContext }).context;
+      void reply.header('x-db-queries', String(context?.queries ?? 0));
+      if (context?.dbRoute) void reply.header('x-db-route', context.dbRoute);
+      done(null, payload);
+    });
+  }
 
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
-  // The API serves JSON only, so the content-security policy can be the strictest one.
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"] } } });
+  // The API serves JSON; the only HTML is the docs UI, whose assets are all served from here.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  setupOpenApi(app);
   return app;
 }

@@ -5,6 +5,10 @@ export interface RequestContext {
   requestId: string;
   /** Who is asking, for read-your-writes: `user:<id>` once authenticated, else undefined. */
   clientId?: string;
+  /** Database queries this request ran (see QueryCountingLogger). */
+  queries?: number;
+  /** Where this request's last read went: replica, primary-fallback or primary-ryw. */
+  dbRoute?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -17,7 +17,10 @@ function problem(env: Record<string, string>): string {
 
 describe('parseConfig', () => {
   it('applies defaults and parses the replica list', () => {
-    const config = parseConfig({ ...valid, DATABASE_REPLICA_URLS: ' postgres://a@h1/app , postgres://a@h2/app,' });
+    const config = parseConfig({
+      ...valid,
+      DATABASE_REPLICA_URLS: ' postgres://a@h1/app , postgres://a@h2/app,',
+    });
     expect(config.PORT).toBe(3000);
     expect(config.DATABASE_REPLICA_URLS).toEqual(['postgres://a@h1/app', 'postgres://a@h2/app']);
     expect(config.WEB_CONCURRENCY).toBeGreaterThanOrEqual(1);
@@ -31,14 +34,22 @@ describe('parseConfig', () => {
     [{ REDIS_URL: valid.REDIS_URL }, 'Invalid configuration: DATABASE_URL is required'],
     [{ ...valid, PORT: '70000' }, 'Invalid configuration: PORT'],
     [{ ...valid, WEB_CONCURRENCY: '0' }, 'Invalid configuration: WEB_CONCURRENCY'],
-    [{ ...valid, REDIS_URL: 'http://x' }, 'Invalid configuration: REDIS_URL must start with redis://'],
-    [{ ...valid, DATABASE_MIGRATIONS_RUN: 'maybe' }, 'Invalid configuration: DATABASE_MIGRATIONS_RUN must be true or false'],
+    [
+      { ...valid, REDIS_URL: 'http://x' },
+      'Invalid configuration: REDIS_URL must start with redis://',
+    ],
+    [
+      { ...valid, DATABASE_MIGRATIONS_RUN: 'maybe' },
+      'Invalid configuration: DATABASE_MIGRATIONS_RUN must be true or false',
+    ],
   ])('names the bad variable: %j', (env, expected) => {
     expect(problem(env as Record<string, string>)).toContain(expected);
   });
 
   it('refuses production without a JWT secret, and gives development one', () => {
-    expect(problem({ ...valid, NODE_ENV: 'production' })).toBe('Invalid configuration: JWT_SECRET is required in production');
+    expect(problem({ ...valid, NODE_ENV: 'production' })).toBe(
+      'Invalid configuration: JWT_SECRET is required in production',
+    );
     expect(parseConfig(valid).JWT_SECRET.length).toBeGreaterThanOrEqual(32);
   });
 });

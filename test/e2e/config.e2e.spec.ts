@@ -1,5 +1,5 @@
-import { startApp } from '../support/app-process';
-import { sharedStackEnv } from '../support/stack';
+import { startApp } from '../support/app-process.js';
+import { sharedStackEnv } from '../support/stack.js';
 
 /** A bad variable must stop the process at once, non-zero, with one line naming it. */
 describe('configuration is validated at start', () => {

@@ -1,5 +1,6 @@
-import { type AppProcess, freePort, startApp } from '../support/app-process';
-import { sharedStackEnv } from '../support/stack';
+import { json } from '../support/api.js';
+import { type AppProcess, freePort, startApp } from '../support/app-process.js';
+import { sharedStackEnv } from '../support/stack.js';
 
 describe('health', () => {
   let app: AppProcess;
@@ -11,13 +12,13 @@ describe('health', () => {
   it('liveness checks the process only', async () => {
     const response = await fetch(`${app.url}/health/live`);
     expect(response.status).toBe(200);
-    expect((await response.json()).status).toBe('ok');
+    expect((await json(response)).status).toBe('ok');
   });
 
   it('readiness is 200 with primary, replica and Redis details', async () => {
     const response = await fetch(`${app.url}/health/ready`);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await json(response);
     expect(body.status).toBe('ok');
     expect(body.details.primary.status).toBe('up');
     expect(body.details.replicas.status).toBe('up');
@@ -39,7 +40,7 @@ describe('health', () => {
       headers: { 'x-request-id': 'req-404' },
     });
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({
+    expect(await json(response)).toEqual({
       statusCode: 404,
       error: 'Not Found',
       message: 'Cannot GET /no/such/route',
@@ -75,7 +76,7 @@ describe('readiness with a dead replica and a dead Redis', () => {
     try {
       const response = await fetch(`${app.url}/health/ready`);
       expect(response.status).toBe(200);
-      const body = await response.json();
+      const body = await json(response);
       expect(body.status).toBe('degraded');
       expect(body.details.primary.status).toBe('up');
       expect(body.details.replicas.status).toBe('degraded');

@@ -1,6 +1,6 @@
-import { type AppProcess, startApp } from '../support/app-process';
-import { streamRequests } from '../support/load';
-import { sharedStackEnv } from '../support/stack';
+import { type AppProcess, startApp } from '../support/app-process.js';
+import { streamRequests } from '../support/load.js';
+import { sharedStackEnv } from '../support/stack.js';
 
 function workerPids(app: AppProcess): number[] {
   return [...app.output().matchAll(/"worker":(\d+)[^\n]*"msg":"worker listening"/g)].map((m) =>

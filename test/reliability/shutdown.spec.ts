@@ -1,5 +1,6 @@
-import { startApp } from '../support/app-process';
-import { sharedStackEnv } from '../support/stack';
+import { json } from '../support/api.js';
+import { startApp } from '../support/app-process.js';
+import { sharedStackEnv } from '../support/stack.js';
 
 describe('graceful shutdown of one HTTP process', () => {
   it('fails readiness at once, finishes the in-flight request, and exits 0', async () => {
@@ -14,14 +15,14 @@ describe('graceful shutdown of one HTTP process', () => {
     const ready = await fetch(`${app.url}/health/ready`);
     expect(ready.status).toBe(503);
     expect(ready.headers.get('connection')).toBe('close');
-    expect((await ready.json()).details.lifecycle).toEqual({
+    expect((await json(ready)).details.lifecycle).toEqual({
       status: 'down',
       message: 'shutting down',
     });
 
     const response = await slow;
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ sleptMs: 2500 });
+    expect(await json(response)).toMatchObject({ sleptMs: 2500 });
 
     const { code } = await app.exited;
     expect(code).toBe(0);

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ROOT, type StackEnv } from './stack';
+import { ROOT, type StackEnv } from './stack.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -20,6 +20,8 @@ process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
 export interface AppProcess {
   url: string;
+  /** The metrics listener (METRICS_PORT): the process's own, or the cluster primary's. */
+  metricsUrl: string;
   child: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -40,6 +42,8 @@ export interface StartOptions {
 /** Starts the built API (dist/main.js) as its own process against a stack, on a free port. */
 export async function startApp(stack: StackEnv, options: StartOptions = {}): Promise<AppProcess> {
   const port = await freePort();
+  // Its own metrics port too: apps started side by side must not race for the default 9464.
+  const metricsPort = await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'dist', options.entry ?? 'main.js')], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -47,6 +51,7 @@ export async function startApp(stack: StackEnv, options: StartOptions = {}): Pro
       LOG_LEVEL: 'info',
       HOST: '127.0.0.1',
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       WEB_CONCURRENCY: '1',
       ENABLE_DIAGNOSTICS: 'true',
       SHUTDOWN_DRAIN_DELAY_MS: '300',
@@ -104,6 +109,7 @@ export async function startApp(stack: StackEnv, options: StartOptions = {}): Pro
 
   const app: AppProcess = {
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${options.env?.METRICS_PORT ?? metricsPort}`,
     child,
     output: () => output,
     exited,

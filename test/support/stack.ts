@@ -6,8 +6,19 @@ import { join } from 'node:path';
 export const ROOT = join(__dirname, '..', '..');
 const SERVICES = join(ROOT, 'scripts', 'services.sh');
 
+/**
+ * A folder under .local/ for one stack of this test run. Each run has its own id (set by global-setup,
+ * inherited by the test processes), so two runs on one machine never stop each other's services.
+ */
+export function stackDir(name: string): string {
+  const runId = process.env.TEST_RUN_ID;
+  if (!runId)
+    throw new Error('TEST_RUN_ID is unset: run the suites through Jest (global-setup sets it)');
+  return join(ROOT, '.local', `test-${runId}`, name);
+}
+
 /** The stack every suite shares: started by global-setup, stopped by global-teardown. */
-export const SHARED_STACK_DIR = join(ROOT, '.local', 'test-services');
+export const sharedStackDir = () => stackDir('shared');
 
 export type StackEnv = Record<string, string>;
 
@@ -40,7 +51,35 @@ export function downStack(dir: string): void {
 
 /** The shared stack's settings, written by global-setup. */
 export function sharedStackEnv(): StackEnv {
-  return parseEnv(readFileSync(join(SHARED_STACK_DIR, 'env'), 'utf8'));
+  return parseEnv(readFileSync(join(sharedStackDir(), 'env'), 'utf8'));
+}
+
+/** The admin account every seeded stack has. */
+export const ADMIN = { email: 'admin@example.com', password: 'admin-password-for-tests' };
+
+/** Seeds a stack with the built seed command (products, users and the admin account). */
+export function seed(env: StackEnv, products = 2_000, users = 50): void {
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'dist', 'bootstrap', 'seed.js'),
+      '--products',
+      String(products),
+      '--users',
+      String(users),
+    ],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    },
+  );
 }
 
 /** Applies the committed migrations to a stack's primary with the built migrate command. */

@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
+import { QueryCountingLogger } from './query-counter.js';
 
 export type DatabaseRole = 'primary' | `replica${number}`;
 
@@ -19,7 +20,11 @@ export function dataSourceOptions(
     synchronize: false,
     migrationsRun: false,
     migrations: [],
-    logging: ['error'],
+    logger: new QueryCountingLogger(['error', 'warn']),
+    // gen_random_uuid() is built into PostgreSQL 13+: no extension to install, and nothing for a
+    // read-only replica connection to try (and fail) to create at connect time.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     connectTimeoutMS: config.DATABASE_CONNECT_TIMEOUT_MS,
     applicationName: `nest-at-scale:${role}`,
     extra: {

@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 export type ReplicaState = 'starting' | 'healthy' | 'lagging' | 'down';
@@ -10,6 +11,12 @@ const LAG_QUERY = `
            ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000, 1e9)
          END::float8 AS lag_ms,
          pg_is_in_recovery() AS in_recovery`;
+
+/** The pg Pool behind a connected TypeORM DataSource (the Postgres driver keeps it, untyped, as `master`). */
+export function pgPoolOf(dataSource: DataSource | null | undefined): Pool | null {
+  if (!dataSource?.isInitialized) return null;
+  return (dataSource.driver as unknown as { master?: Pool }).master ?? null;
+}
 
 /** One replica: its connection pool, and what the last probe found. */
 export class ReplicaNode {
@@ -27,6 +34,11 @@ export class ReplicaNode {
 
   get source(): DataSource | null {
     return this.state === 'healthy' ? this.dataSource : null;
+  }
+
+  /** This replica's pg pool whatever its state, for pool metrics; null until it has connected. */
+  pool(): Pool | null {
+    return pgPoolOf(this.dataSource);
   }
 
   /** Connects if needed, then measures lag. Never throws: the outcome is the new state. */

@@ -129,6 +129,8 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
 
   private count(route: ReadRoute): void {
     this.routed[route]++;
+    const context = requestContext.current();
+    if (context) context.dbRoute = route;
     this.onRoute(route);
   }
 

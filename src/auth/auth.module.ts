@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessTokenGuard } from './access-token.guard.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccessTokenModule } from './access-token.module.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { RefreshToken } from './refresh-token.entity.js';
+import { TokensService } from './tokens.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([RefreshToken]), UsersModule, AccessTokenModule],
+  controllers: [AuthController],
+  providers: [AuthService, TokensService, { provide: APP_GUARD, useExisting: AccessTokenGuard }],
+})
+export class AuthModule {}

@@ -1,0 +1,41 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { PasswordHasher } from '../users/password-hasher.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { LoginDto } from './dto/login.dto.js';
+import type { RegisterDto } from './dto/register.dto.js';
+import type { TokenPairDto } from './dto/token-pair.dto.js';
+import { TokensService } from './tokens.service.js';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokensService,
+  ) {}
+
+  register(input: RegisterDto): Promise<User> {
+    return this.users.create(input);
+  }
+
+  async login(input: LoginDto): Promise<TokenPairDto> {
+    const user = await this.users.findByEmailWithHash(input.email);
+    // One message for both cases, and the hasher takes as long for an unknown e-mail: no account enumeration.
+    if (!(await this.hasher.verify(user?.passwordHash, input.password)) || !user) {
+      throw new UnauthorizedException('Invalid e-mail or password');
+    }
+    return this.tokens.issue({ id: user.id, role: user.role });
+  }
+
+  refresh(refreshToken: string): Promise<TokenPairDto> {
+    return this.tokens.rotate(
+      refreshToken,
+      async (userId) => (await this.users.findOnPrimary(userId))?.role ?? null,
+    );
+  }
+
+  logout(refreshToken: string): Promise<void> {
+    return this.tokens.revoke(refreshToken);
+  }
+}

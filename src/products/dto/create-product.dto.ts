@@ -1,0 +1,34 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export class CreateProductDto {
+  @ApiProperty({ maxLength: 200, example: 'Espresso cup' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional({ maxLength: 5000, example: 'Porcelain, 80 ml' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+
+  @ApiProperty({ example: 'kitchen', pattern: '^[a-z0-9-]{1,60}$' })
+  @Matches(/^[a-z0-9-]{1,60}$/, {
+    message: 'category must be 1-60 lower-case letters, digits or dashes',
+  })
+  category: string;
+
+  @ApiProperty({ minimum: 0, maximum: 100_000_000, example: 1299 })
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  priceCents: number;
+
+  @ApiPropertyOptional({ minimum: 0, example: 42 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  stock?: number;
+}

@@ -1,0 +1,54 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export const SORT_KEYS = ['createdAt', 'price', 'name'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export const MAX_PAGE_SIZE = 100;
+
+export class ListProductsQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit: number = 20;
+
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+
+  @ApiPropertyOptional({ enum: SORT_KEYS, default: 'createdAt' })
+  @IsOptional()
+  @IsIn(SORT_KEYS)
+  sort: SortKey = 'createdAt';
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order: 'asc' | 'desc' = 'desc';
+
+  @ApiPropertyOptional({ example: 'kitchen' })
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{1,60}$/, {
+    message: 'category must be 1-60 lower-case letters, digits or dashes',
+  })
+  category?: string;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Cents, inclusive' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  minPriceCents?: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Cents, inclusive' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  maxPriceCents?: number;
+}

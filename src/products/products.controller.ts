@@ -1,0 +1,83 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Readable } from 'node:stream';
+import { Auth } from '../auth/auth.decorators.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { UuidParam } from '../common/uuid-param.js';
+import { CreateProductDto } from './dto/create-product.dto.js';
+import { ListProductsQuery } from './dto/list-products.query.js';
+import { ProductDto, ProductPageDto } from './dto/product.dto.js';
+import { UpdateProductDto } from './dto/update-product.dto.js';
+import { ProductsService } from './products.service.js';
+
+@ApiTags('products')
+@Controller('products')
+export class ProductsController {
+  constructor(private readonly products: ProductsService) {}
+
+  @Get()
+  @ApiOkResponse({ type: ProductPageDto })
+  @ApiErrors(400)
+  async list(@Query() query: ListProductsQuery): Promise<ProductPageDto> {
+    const page = await this.products.list(query);
+    return { items: page.items.map(ProductDto.from), nextCursor: page.nextCursor };
+  }
+
+  @Get('export.csv')
+  @Auth('admin')
+  @Header('content-type', 'text/csv; charset=utf-8')
+  @Header('content-disposition', 'attachment; filename="products.csv"')
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'Every product as CSV, streamed', schema: { type: 'string' } })
+  exportCsv(): Promise<Readable> {
+    return this.products.exportCsv();
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ProductDto })
+  @ApiErrors(400, 404)
+  async findOne(@UuidParam('id') id: string): Promise<ProductDto> {
+    return ProductDto.from(await this.products.findOne(id));
+  }
+
+  @Post()
+  @Auth('admin')
+  @ApiCreatedResponse({ type: ProductDto })
+  @ApiErrors(400)
+  async create(@Body() body: CreateProductDto): Promise<ProductDto> {
+    return ProductDto.from(await this.products.create(body));
+  }
+
+  @Patch(':id')
+  @Auth('admin')
+  @ApiOkResponse({ type: ProductDto })
+  @ApiErrors(400, 404, 409)
+  async update(@UuidParam('id') id: string, @Body() body: UpdateProductDto): Promise<ProductDto> {
+    return ProductDto.from(await this.products.update(id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Auth('admin')
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors(400, 404)
+  async remove(@UuidParam('id') id: string): Promise<void> {
+    await this.products.remove(id);
+  }
+}

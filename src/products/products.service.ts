@@ -1,0 +1,126 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { pipeline, type Readable } from 'node:stream';
+import { ReplicaRouter } from '../infra/database/replica-router.js';
+import type { CreateProductDto } from './dto/create-product.dto.js';
+import type { ListProductsQuery, SortKey } from './dto/list-products.query.js';
+import type { UpdateProductDto } from './dto/update-product.dto.js';
+import { decodeCursor, encodeCursor } from './product-cursor.js';
+import { Product } from './product.entity.js';
+import { CSV_COLUMNS, rowsToCsv } from './products-csv.js';
+
+const SORT_COLUMNS: Record<SortKey, string> = {
+  createdAt: 'p.createdAt',
+  price: 'p.priceCents',
+  name: 'p.name',
+};
+
+export interface ProductPage {
+  items: Product[];
+  nextCursor: string | null;
+}
+
+@Injectable()
+export class ProductsService {
+  constructor(private readonly router: ReplicaRouter) {}
+
+  async findOne(id: string): Promise<Product> {
+    const product = await this.router.read((em) => em.findOneBy(Product, { id }));
+    if (!product) throw new NotFoundException(`Product ${id} not found`);
+    return product;
+  }
+
+  /** One indexed query per page: rows after the cursor in (sort key, id) order, one extra to know if more follow. */
+  async list(query: ListProductsQuery): Promise<ProductPage> {
+    const column = SORT_COLUMNS[query.sort];
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const rows = await this.router.read((em) => {
+      const qb = em.createQueryBuilder(Product, 'p');
+      if (query.category !== undefined)
+        qb.andWhere('p.category = :category', { category: query.category });
+      if (query.minPriceCents !== undefined)
+        qb.andWhere('p.priceCents >= :min', { min: query.minPriceCents });
+      if (query.maxPriceCents !== undefined)
+        qb.andWhere('p.priceCents <= :max', { max: query.maxPriceCents });
+      if (query.cursor) {
+        const [value, id] = decodeCursor(query.sort, query.cursor);
+        // A row comparison keeps the index range scan: (key, id) strictly after the cursor.
+        qb.andWhere(`(${column}, p.id) ${direction === 'ASC' ? '>' : '<'} (:value, :id)`, {
+          value,
+          id,
+        });
+      }
+      return qb
+        .orderBy(column, direction)
+        .addOrderBy('p.id', direction)
+        .limit(query.limit + 1)
+        .getMany();
+    });
+    const items = rows.slice(0, query.limit);
+    const nextCursor =
+      rows.length > query.limit ? encodeCursor(query.sort, items[items.length - 1]) : null;
+    return { items, nextCursor };
+  }
+
+  create(input: CreateProductDto): Promise<Product> {
+    return this.router.write((em) =>
+      em.save(em.create(Product, { description: '', stock: 0, ...input })),
+    );
+  }
+
+  /** Applies the change only if `version` is still current: a stale writer gets 409, never a lost update. */
+  update(id: string, { version, ...changes }: UpdateProductDto): Promise<Product> {
+    return this.router.write(async (em) => {
+      if (Object.keys(changes).length === 0) {
+        const unchanged = await em.findOneBy(Product, { id });
+        if (!unchanged) throw new NotFoundException(`Product ${id} not found`);
+        if (unchanged.version !== version)
+          throw new ConflictException(
+            `Product ${id} is at version ${unchanged.version}, not ${version}`,
+          );
+        return unchanged;
+      }
+      const result = await em
+        .createQueryBuilder()
+        .update(Product)
+        .set(changes) // TypeORM adds version = version + 1 and updated_at = now()
+        .where('id = :id AND version = :version', { id, version })
+        .execute();
+      const current = await em.findOneBy(Product, { id });
+      if (!current) throw new NotFoundException(`Product ${id} not found`);
+      if (!result.affected) {
+        throw new ConflictException(
+          `Product ${id} is at version ${current.version}, not ${version}; read it again and retry`,
+        );
+      }
+      return current;
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    const result = await this.router.write((em) => em.delete(Product, { id }));
+    if (!result.affected) throw new NotFoundException(`Product ${id} not found`);
+  }
+
+  /**
+   * Every product as CSV, streamed from a replica through a server-side cursor (pg-query-stream):
+   * rows flow at the pace the client reads, so memory stays flat however many there are.
+   */
+  async exportCsv(): Promise<Readable> {
+    const source = this.router.pickReplica()?.source ?? this.router.primary;
+    const runner = source.createQueryRunner('slave');
+    await runner.connect();
+    try {
+      const rows = await runner.stream(
+        `SELECT ${CSV_COLUMNS.join(', ')} FROM products ORDER BY created_at, id`,
+      );
+      const release = () => void runner.release().catch(() => undefined);
+      return pipeline(rows, rowsToCsv(), (error) => {
+        if (error) rows.destroy();
+        release();
+      });
+    } catch (error) {
+      await runner.release();
+      throw error;
+    }
+  }
+}
