@@ -51,6 +51,9 @@ ENV NODE_ENV=production \
 COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Where uploaded import files wait for the worker (IMPORT_STORAGE_DIR in compose; mount shared storage
+# there). Owned by the app user, so a fresh named volume mounted on it is writable.
+RUN mkdir -p /var/lib/nest-at-scale/imports && chown 1000:1000 /var/lib/nest-at-scale/imports
 # The numeric uid of the image's "node" user: Kubernetes can only verify
 # runAsNonRoot against a numeric USER.
 USER 1000:1000

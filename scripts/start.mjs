@@ -1,8 +1,10 @@
 // `npm start`: the local default. With DATABASE_URL and REDIS_URL unset it brings up the local PostgreSQL
-// primary + replica and Redis (scripts/services.sh), applies migrations, runs the clustered API, and on
-// Ctrl-C or SIGTERM stops the API first and then the services it started. With both set it starts nothing.
+// primary + replica and Redis (scripts/services.sh), applies migrations, runs the clustered API and
+// JOB_WORKERS job worker processes (dist/worker.js, default 1), and on Ctrl-C or SIGTERM stops the API and
+// the workers (each drains) and then the services it started. With both URLs set it starts no services.
 import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,19 +39,60 @@ try {
   process.exit(1);
 }
 
-const api = spawn(process.execPath, [join(root, 'dist', 'main.js')], { stdio: 'inherit', env });
+const children = new Set();
 let signalled = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    // A terminal's Ctrl-C reaches the API too; forwarding is for SIGTERM from a supervisor.
-    if (!signalled) api.kill('SIGTERM');
-    signalled = true;
+
+const api = spawn(process.execPath, [join(root, 'dist', 'main.js')], { stdio: 'inherit', env });
+children.add(api);
+
+// Job workers: their own processes beside the API (in Kubernetes, their own Deployment). Each serves its
+// metrics on the port after the API's, so they do not fight over METRICS_PORT.
+const workerCount = /^\d+$/.test(env.JOB_WORKERS ?? '') ? Number(env.JOB_WORKERS) : 1;
+const metricsBase = /^\d+$/.test(env.METRICS_PORT ?? '') ? Number(env.METRICS_PORT) : 9464;
+const startWorker = (index, delayMs = 1_000) => {
+  const worker = spawn(process.execPath, [join(root, 'dist', 'worker.js')], {
+    stdio: 'inherit',
+    env: { ...env, METRICS_PORT: String(metricsBase === 0 ? 0 : metricsBase + 1 + index) },
   });
+  const startedAt = Date.now();
+  children.add(worker);
+  worker.on('exit', (code, signal) => {
+    children.delete(worker);
+    if (signalled) return maybeFinish();
+    // A crash is restarted with a growing delay (reset once a worker has run a minute): a broken
+    // build or an unreachable database does not spin.
+    const next = Date.now() - startedAt > 60_000 ? 1_000 : Math.min(delayMs * 2, 30_000);
+    process.stderr.write(
+      `start: job worker ${index} exited (${signal ?? code}); restarting in ${delayMs} ms\n`,
+    );
+    setTimeout(() => !signalled && startWorker(index, next), delayMs).unref();
+  });
+};
+for (let i = 0; i < workerCount; i++) startWorker(i);
+
+let exitCode = 0;
+const shutdown = () => {
+  if (signalled) return;
+  signalled = true;
+  for (const child of children) child.kill('SIGTERM');
+};
+const maybeFinish = () => {
+  if (children.size > 0) return;
+  stopServices();
+  process.exit(exitCode);
+};
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  // A terminal's Ctrl-C reaches the children too; forwarding is for SIGTERM from a supervisor.
+  process.on(signal, shutdown);
 }
 // A rolling restart request is passed straight to the cluster primary.
 for (const signal of ['SIGUSR2', 'SIGHUP']) process.on(signal, () => api.kill(signal));
 
 api.on('exit', (code, signal) => {
-  stopServices();
-  process.exit(code ?? (signal ? 1 : 0));
+  children.delete(api);
+  exitCode = code ?? (signal ? 1 : 0);
+  // The API is the app: when it goes (crash loop, fatal config), the workers go too.
+  shutdown();
+  maybeFinish();
 });

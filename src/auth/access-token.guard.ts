@@ -57,12 +57,14 @@ export class AccessTokenGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(request: AuthenticatedRequest, header: string): Promise<Actor> {
-    const [scheme, token] = header.split(' ');
-    if (scheme !== 'Bearer' || !token) throw new UnauthorizedException('Missing bearer token');
-    let claims: AccessTokenClaims;
+  /**
+   * Verifies an access token exactly as the guard does, for routes outside Nest's router (Bull Board is a
+   * Fastify plugin). Returns the caller and the token's expiry (epoch seconds).
+   */
+  async verifyToken(token: string): Promise<Actor & { expiresAt: number }> {
+    let claims: AccessTokenClaims & { exp: number };
     try {
-      claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, {
+      claims = await this.jwt.verifyAsync<AccessTokenClaims & { exp: number }>(token, {
         algorithms: ['HS256'], // pinned: a token signed with "none" or another algorithm is refused
         issuer: this.config.JWT_ISSUER,
         audience: this.config.JWT_AUDIENCE,
@@ -70,10 +72,17 @@ export class AccessTokenGuard implements CanActivate {
     } catch {
       throw new UnauthorizedException('Invalid or expired access token');
     }
-    request.user = { id: claims.sub, role: claims.role };
+    return { id: claims.sub, role: claims.role, expiresAt: claims.exp };
+  }
+
+  private async authenticate(request: AuthenticatedRequest, header: string): Promise<Actor> {
+    const [scheme, token] = header.split(' ');
+    if (scheme !== 'Bearer' || !token) throw new UnauthorizedException('Missing bearer token');
+    const claims = await this.verifyToken(token);
+    request.user = { id: claims.id, role: claims.role };
     // The data layer recognises this client by user id for read-your-writes.
     const ctx = requestContext.current();
-    if (ctx) ctx.clientId = `user:${claims.sub}`;
+    if (ctx) ctx.clientId = `user:${claims.id}`;
     return request.user;
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { StrictThrottle } from '../infra/throttling/throttle.decorators.js';
 import { UserDto } from '../users/dto/user.dto.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -14,24 +15,27 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @StrictThrottle()
   @ApiCreatedResponse({ type: UserDto })
-  @ApiErrors(400, 409)
+  @ApiErrors(400, 409, 429)
   async register(@Body() body: RegisterDto): Promise<UserDto> {
     return UserDto.from(await this.auth.register(body));
   }
 
   @Post('login')
+  @StrictThrottle()
   @HttpCode(200)
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 429)
   login(@Body() body: LoginDto): Promise<TokenPairDto> {
     return this.auth.login(body);
   }
 
   @Post('refresh')
+  @StrictThrottle()
   @HttpCode(200)
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 429)
   refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
     return this.auth.refresh(body.refreshToken);
   }

@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AccessTokenGuard } from './access-token.guard.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenModule } from './access-token.module.js';
 import { AuthController } from './auth.controller.js';
@@ -12,6 +10,8 @@ import { TokensService } from './tokens.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([RefreshToken]), UsersModule, AccessTokenModule],
   controllers: [AuthController],
-  providers: [AuthService, TokensService, { provide: APP_GUARD, useExisting: AccessTokenGuard }],
+  providers: [AuthService, TokensService],
+  // AppModule registers AccessTokenGuard as the first global guard.
+  exports: [AccessTokenModule],
 })
 export class AuthModule {}

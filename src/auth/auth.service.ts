@@ -1,4 +1,7 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { ReplicaRouter } from '../infra/database/replica-router.js';
+import { Outbox } from '../infra/queue/outbox.js';
+import { WELCOME_JOB, type WelcomeJobData } from '../notifications/welcome-job.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -13,10 +16,22 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokensService,
+    private readonly router: ReplicaRouter,
+    private readonly outbox: Outbox,
   ) {}
 
+  /**
+   * The welcome notification is written to the outbox in the registration's transaction: it is sent
+   * (at least once, applied once) if and only if the account was created, even if this process dies
+   * right after the commit.
+   */
   register(input: RegisterDto): Promise<User> {
-    return this.users.create(input);
+    return this.router.write(async (em) => {
+      const user = await this.users.create(input, em);
+      const welcome: WelcomeJobData = { userId: user.id };
+      await this.outbox.add(em, WELCOME_JOB.queue, WELCOME_JOB.name, welcome);
+      return user;
+    });
   }
 
   async login(input: LoginDto): Promise<TokenPairDto> {

@@ -65,6 +65,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     fastify.addHook('onSend', (request, reply, payload, done) => {
       const context = (request as unknown as { context?: RequestContext }).context;
       void reply.header('x-db-queries', String(context?.queries ?? 0));
+      void reply.header('x-pid', String(process.pid));
       if (context?.dbRoute) void reply.header('x-db-route', context.dbRoute);
       done(null, payload);
     });

@@ -22,6 +22,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource',
   409: 'Conflicts with the current state (duplicate, or a stale version)',
   413: 'Body larger than the limit',
+  415: 'Wrong content type for this route',
   429: 'Rate limit exceeded; see Retry-After',
   503: 'A dependency is unavailable; retry later',
 };

@@ -19,6 +19,9 @@ export interface ErrorBody {
 
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_STATEMENT_TIMEOUT = '57014';
+// What ioredis says when Redis cannot take a command (no offline queue, closed, timed out): an outage, not a bug.
+const REDIS_UNAVAILABLE =
+  /^(Stream isn't writeable and enableOfflineQueue options is false|Connection is closed\.|Command timed out|Reached the max retries per request limit)/;
 
 /** Maps anything thrown to a JSON error body with the request id; a 5xx body never carries a stack. */
 export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
@@ -55,6 +58,14 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
       statusCode: 503,
       error: 'Service Unavailable',
       message: 'The database took too long; retry later',
+      requestId,
+    };
+  }
+  if (exception instanceof Error && REDIS_UNAVAILABLE.test(exception.message)) {
+    return {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'A dependency (Redis) is unavailable; retry later',
       requestId,
     };
   }

@@ -9,6 +9,8 @@ export interface RequestContext {
   queries?: number;
   /** Where this request's last read went: replica, primary-fallback or primary-ryw. */
   dbRoute?: string;
+  /** Set while loading data a write just changed: replicas may not have it yet. */
+  preferPrimary?: boolean;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -19,5 +21,10 @@ export const requestContext = {
   },
   current(): RequestContext | undefined {
     return storage.getStore();
+  },
+  /** Runs `fn` with its reads sent to the primary, without changing the rest of the request. */
+  preferPrimary<T>(fn: () => T): T {
+    const current = storage.getStore();
+    return storage.run({ requestId: '', ...current, preferPrimary: true }, fn);
   },
 };

@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 // One schema for every process (API, job worker, migrations). Defaults suit local development;
@@ -51,6 +52,47 @@ export const envSchema = z.object({
 
   REDIS_URL: redisUrl,
   REDIS_COMMAND_TIMEOUT_MS: int(10).default(250),
+
+  CACHE_TTL_MS: int(1_000).default(60_000),
+  CACHE_L1_TTL_MS: int(100).default(10_000),
+  CACHE_NEGATIVE_TTL_MS: int(100).default(2_000),
+  CACHE_L1_MAX_BYTES: int(1_048_576).default(64 * 1_048_576),
+  CACHE_INVALIDATION_ACK_TIMEOUT_MS: int(10).default(250),
+
+  // Fixed-window limits shared by every process through Redis: per client (user id, else IP) and route.
+  THROTTLE_LIMIT: int(1).default(600),
+  THROTTLE_TTL_MS: int(1_000).default(60_000),
+  THROTTLE_AUTH_LIMIT: int(1).default(10),
+  THROTTLE_AUTH_TTL_MS: int(1_000).default(60_000),
+  // Without Redis: general routes fail open; auth routes use an in-process limit ('memory') or refuse ('closed').
+  THROTTLE_AUTH_WITHOUT_REDIS: z.enum(['memory', 'closed']).default('memory'),
+
+  // Background jobs (src/infra/queue). JOB_WORKERS is how many worker processes `npm start` runs;
+  // JOB_CONCURRENCY how many jobs of one queue a worker process runs at once.
+  JOB_CONCURRENCY: int(1, 256).default(4),
+  JOB_ATTEMPTS: int(1, 100).default(5),
+  // First retry after about this long, doubling per attempt, with jitter.
+  JOB_BACKOFF_MS: int(1).default(2_000),
+  // A worker that stops renewing a job's lock (killed) loses the job after JOB_LOCK_DURATION_MS; the
+  // stalled check (every JOB_STALLED_INTERVAL_MS) hands it to another worker, at most JOB_MAX_STALLED_COUNT times.
+  JOB_LOCK_DURATION_MS: int(1_000).default(30_000),
+  JOB_STALLED_INTERVAL_MS: int(500).default(30_000),
+  JOB_MAX_STALLED_COUNT: int(0, 100).default(2),
+  JOB_KEEP_COMPLETED: int(0).default(1_000),
+  // Failed jobs kept per queue with their reason: the dead-letter set (Bull Board, GET /admin/queues/:name/failed).
+  JOB_KEEP_FAILED: int(0).default(10_000),
+  OUTBOX_POLL_INTERVAL_MS: int(50).default(1_000),
+  // Uploaded CSV files wait here for the worker: in Kubernetes a volume shared by API and worker pods.
+  IMPORT_STORAGE_DIR: z.string().min(1).default(join(tmpdir(), 'nest-at-scale-imports')),
+  IMPORT_MAX_BYTES: int(1_024).default(100 * 1_048_576),
+  // Catalog statistics recalculation: a cron pattern (UTC), or a period in milliseconds.
+  CATALOG_STATS_SCHEDULE: z
+    .string()
+    .default('0 3 * * *')
+    .refine(
+      (v) => (/^\d+$/.test(v) ? Number(v) >= 1_000 : /^\S+( \S+){4,5}$/.test(v.trim())),
+      'must be a cron pattern (5 or 6 fields) or a period in milliseconds (>= 1000)',
+    ),
 
   SHUTDOWN_DRAIN_DELAY_MS: int(0).default(1_000),
   SHUTDOWN_TIMEOUT_MS: int(1_000).default(20_000),

@@ -21,6 +21,11 @@ export class Product {
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
+  // The natural key CSV imports upsert on; null for products created through the API without one.
+  @Index('products_sku_key', { unique: true })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  sku: string | null;
+
   @Column({ type: 'text', default: '' })
   description: string;
 

@@ -8,23 +8,30 @@ import {
   Patch,
   Post,
   Query,
+  Req,
+  Res,
 } from '@nestjs/common';
 import {
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiProduces,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { Auth } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { notModified } from '../common/http-cache.js';
+import { Cacheable } from '../infra/cache/cacheable.interceptor.js';
 import { UuidParam } from '../common/uuid-param.js';
 import { CreateProductDto } from './dto/create-product.dto.js';
 import { ListProductsQuery } from './dto/list-products.query.js';
 import { ProductDto, ProductPageDto } from './dto/product.dto.js';
 import { UpdateProductDto } from './dto/update-product.dto.js';
-import { ProductsService } from './products.service.js';
+import { PRODUCTS_TAG, ProductsService } from './products.service.js';
 
 @ApiTags('products')
 @Controller('products')
@@ -32,7 +39,13 @@ export class ProductsController {
   constructor(private readonly products: ProductsService) {}
 
   @Get()
+  @Cacheable({ tags: [PRODUCTS_TAG] })
   @ApiOkResponse({ type: ProductPageDto })
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'ETag of a page you hold: 304 if unchanged',
+  })
   @ApiErrors(400)
   async list(@Query() query: ListProductsQuery): Promise<ProductPageDto> {
     const page = await this.products.list(query);
@@ -51,9 +64,23 @@ export class ProductsController {
 
   @Get(':id')
   @ApiOkResponse({ type: ProductDto })
+  @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'ETag you hold: 304 if unchanged',
+  })
   @ApiErrors(400, 404)
-  async findOne(@UuidParam('id') id: string): Promise<ProductDto> {
-    return ProductDto.from(await this.products.findOne(id));
+  async findOne(
+    @UuidParam('id') id: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProductDto | undefined> {
+    const product = await this.products.findOne(id);
+    // The version changes with every update, so it is a validator that costs no hashing.
+    return notModified(request, reply, `W/"${product.id}.${product.version}"`)
+      ? undefined
+      : product;
   }
 
   @Post()

@@ -1,6 +1,8 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { pipeline, type Readable } from 'node:stream';
+import { TwoTierCache } from '../infra/cache/two-tier-cache.js';
 import { ReplicaRouter } from '../infra/database/replica-router.js';
+import { ProductDto } from './dto/product.dto.js';
 import type { CreateProductDto } from './dto/create-product.dto.js';
 import type { ListProductsQuery, SortKey } from './dto/list-products.query.js';
 import type { UpdateProductDto } from './dto/update-product.dto.js';
@@ -19,12 +21,23 @@ export interface ProductPage {
   nextCursor: string | null;
 }
 
+/** Cache tag of everything that lists products: any product write retires it. */
+export const PRODUCTS_TAG = 'products';
+const productKey = (id: string) => `product:${id}`;
+
 @Injectable()
 export class ProductsService {
-  constructor(private readonly router: ReplicaRouter) {}
+  constructor(
+    private readonly router: ReplicaRouter,
+    private readonly cache: TwoTierCache,
+  ) {}
 
-  async findOne(id: string): Promise<Product> {
-    const product = await this.router.read((em) => em.findOneBy(Product, { id }));
+  /** Through the two-tier cache (a missing id is cached briefly too); the database sees one load per key. */
+  async findOne(id: string): Promise<ProductDto> {
+    const product = await this.cache.getOrLoad(productKey(id), async () => {
+      const row = await this.router.read((em) => em.findOneBy(Product, { id }));
+      return row ? ProductDto.from(row) : null;
+    });
     if (!product) throw new NotFoundException(`Product ${id} not found`);
     return product;
   }
@@ -68,7 +81,14 @@ export class ProductsService {
   }
 
   /** Applies the change only if `version` is still current: a stale writer gets 409, never a lost update. */
-  update(id: string, { version, ...changes }: UpdateProductDto): Promise<Product> {
+  async update(id: string, changes: UpdateProductDto): Promise<Product> {
+    const product = await this.applyUpdate(id, changes);
+    // After the commit, before the response: once the caller hears back, no process serves the old row.
+    await this.cache.invalidate([productKey(id)], [PRODUCTS_TAG]);
+    return product;
+  }
+
+  private applyUpdate(id: string, { version, ...changes }: UpdateProductDto): Promise<Product> {
     return this.router.write(async (em) => {
       if (Object.keys(changes).length === 0) {
         const unchanged = await em.findOneBy(Product, { id });
@@ -99,6 +119,7 @@ export class ProductsService {
   async remove(id: string): Promise<void> {
     const result = await this.router.write((em) => em.delete(Product, { id }));
     if (!result.affected) throw new NotFoundException(`Product ${id} not found`);
+    await this.cache.invalidate([productKey(id)], [PRODUCTS_TAG]);
   }
 
   /**

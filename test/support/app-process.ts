@@ -54,6 +54,9 @@ export async function startApp(stack: StackEnv, options: StartOptions = {}): Pro
       METRICS_PORT: String(metricsPort),
       WEB_CONCURRENCY: '1',
       ENABLE_DIAGNOSTICS: 'true',
+      // Suites send thousands of requests from one address; the throttling suite sets its own limits.
+      THROTTLE_LIMIT: '1000000',
+      THROTTLE_AUTH_LIMIT: '100000',
       SHUTDOWN_DRAIN_DELAY_MS: '300',
       SHUTDOWN_TIMEOUT_MS: '10000',
       REPLICA_PROBE_INTERVAL_MS: '200',
@@ -125,7 +128,14 @@ export async function startApp(stack: StackEnv, options: StartOptions = {}): Pro
       return exited;
     },
   };
-  if (options.waitForReady !== false) await waitForReady(app);
+  if (options.waitForReady !== false) {
+    await waitForReady(app);
+    // In cluster mode, ready means one worker is; wait for all, so requests spread over every one.
+    const workers = Number(options.env?.WEB_CONCURRENCY ?? 1);
+    if (workers > 1) {
+      await app.waitForOutput(new RegExp(`(worker listening[\\s\\S]*){${workers}}`));
+    }
+  }
   return app;
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { GuardedRedis } from '../redis/guarded-redis.js';
 
 /**
  * Clients that wrote within the read-your-writes window. The mark lives in this process (free to read)
@@ -9,7 +9,7 @@ export class RecentWriters {
   private readonly local = new Map<string, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: GuardedRedis,
     private readonly windowMs: number,
   ) {}
 
@@ -19,7 +19,9 @@ export class RecentWriters {
     if (this.local.size >= 10_000)
       for (const [id, until] of this.local) if (until <= now) this.local.delete(id);
     this.local.set(clientId, now + this.windowMs);
-    await this.redis.set(this.key(clientId), '1', 'PX', this.windowMs).catch(() => undefined);
+    await this.redis
+      .run((r) => r.set(this.key(clientId), '1', 'PX', this.windowMs))
+      .catch(() => undefined);
   }
 
   async wroteRecently(clientId: string): Promise<boolean> {
@@ -30,7 +32,7 @@ export class RecentWriters {
       this.local.delete(clientId);
     }
     try {
-      return (await this.redis.exists(this.key(clientId))) === 1;
+      return (await this.redis.run((r) => r.exists(this.key(clientId)))) === 1;
     } catch {
       return true;
     }

@@ -6,11 +6,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Redis } from 'ioredis';
 import { DataSource, type EntityManager } from 'typeorm';
 import { requestContext } from '../../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
-import { REQUEST_REDIS } from '../redis/redis.module.js';
+import { GuardedRedis } from '../redis/guarded-redis.js';
 import { dataSourceOptions } from './database-options.js';
 import { RecentWriters } from './recent-writers.js';
 import { ReplicaNode } from './replica-node.js';
@@ -46,7 +45,7 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @InjectDataSource() readonly primary: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REQUEST_REDIS) redis: Redis,
+    redis: GuardedRedis,
   ) {
     this.recentWriters = new RecentWriters(redis, config.READ_YOUR_WRITES_WINDOW_MS);
     // Replicas share the primary's options (entities included) with their own URL.
@@ -77,8 +76,9 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Runs a read where it is safe and cheapest: a healthy replica, else the primary. */
   async read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const clientId = requestContext.current()?.clientId;
-    if (clientId && (await this.recentWriters.wroteRecently(clientId))) {
+    const context = requestContext.current();
+    if (context?.preferPrimary) return this.onPrimary(work, 'primary-ryw');
+    if (context?.clientId && (await this.recentWriters.wroteRecently(context.clientId))) {
       return this.onPrimary(work, 'primary-ryw');
     }
     const replica = this.pickReplica();

@@ -1,4 +1,11 @@
-import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Optional,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -12,6 +19,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { ReplicaRouter } from '../database/replica-router.js';
+import { QueueStats } from '../queue/queue-stats.js';
 import { REQUEST_REDIS } from '../redis/redis.module.js';
 import { Lifecycle } from './lifecycle.js';
 
@@ -36,6 +44,7 @@ export class HealthController {
     private readonly router: ReplicaRouter,
     @InjectDataSource() private readonly primary: DataSource,
     @Inject(REQUEST_REDIS) private readonly redis: Redis,
+    @Optional() private readonly queueStats?: QueueStats,
   ) {}
 
   /** Liveness: the event loop answers. Never depends on the database, so a DB outage does not restart pods. */
@@ -55,6 +64,7 @@ export class HealthController {
         () => this.primaryIndicator(),
         () => this.replicasIndicator(),
         () => this.redisIndicator(),
+        () => this.queuesIndicator(),
       ]);
     } catch (error) {
       // Keep terminus's report (which check failed, and why) as the 503 body instead of the generic error shape.
@@ -91,6 +101,15 @@ export class HealthController {
     );
     const allHealthy = this.router.replicas.every((r) => r.state === 'healthy');
     return allHealthy ? session.up(replicas) : session.degraded(replicas);
+  }
+
+  /** Depth and dead-letter count per queue: information only, never makes the API unready. */
+  private async queuesIndicator(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('queues');
+    if (!this.queueStats) return session.up();
+    const counts = await this.queueStats.all();
+    const unreadable = Object.values(counts).some((c) => 'error' in c);
+    return unreadable ? session.degraded(counts) : session.up(counts);
   }
 
   private async redisIndicator(): Promise<HealthIndicatorResult> {

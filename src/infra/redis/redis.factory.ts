@@ -7,8 +7,9 @@ import { APP_CONFIG, type AppConfig } from '../../config/config.js';
  * - `request`: on the request path; fails fast (no offline queue, short command timeout).
  * - `subscriber`: pub/sub listener; reconnects forever, never times out commands.
  * - `queue`: BullMQ; must block and retry forever (`maxRetriesPerRequest: null`).
+ * - `queue-producer`: BullMQ producers on the request path (`queue.add`); fails fast so the API answers 503.
  */
-export type RedisPurpose = 'request' | 'subscriber' | 'queue';
+export type RedisPurpose = 'request' | 'subscriber' | 'queue' | 'queue-producer';
 
 @Injectable()
 export class RedisFactory implements OnApplicationShutdown {
@@ -31,12 +32,26 @@ export class RedisFactory implements OnApplicationShutdown {
           ...base,
           enableOfflineQueue: false,
           maxRetriesPerRequest: 0,
+          // Commands issued in the same tick go out as one pipeline: under load most requests share a write.
+          enableAutoPipelining: true,
           commandTimeout: this.config.REDIS_COMMAND_TIMEOUT_MS,
         };
       case 'subscriber':
-        return { ...base, maxRetriesPerRequest: null };
+        // The ready check (INFO) is refused once the connection is subscribed, so a resubscribe after a
+        // reconnect would never report 'ready' with it on.
+        return { ...base, maxRetriesPerRequest: null, enableReadyCheck: false };
       case 'queue':
         return { ...base, maxRetriesPerRequest: null, enableReadyCheck: false };
+      case 'queue-producer':
+        // No offline queue: while Redis is down an add fails at once instead of waiting in memory. The
+        // timeout is longer than a cache read's: adding a job is one short Lua script, but it is a write
+        // the caller waits for, and a slow answer beats a false 503.
+        return {
+          ...base,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: Math.max(this.config.REDIS_COMMAND_TIMEOUT_MS, 2_000),
+        };
     }
   }
 

@@ -1,9 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { GuardedRedis } from './guarded-redis.js';
 import { RedisFactory } from './redis.factory.js';
 
-/** The shared request-path connection: fails fast, never queues commands while Redis is down. */
-export const REQUEST_REDIS = Symbol('REQUEST_REDIS');
+import { REQUEST_REDIS } from './redis.tokens.js';
+
+export { REQUEST_REDIS };
 
 @Global()
 @Module({
@@ -14,7 +16,8 @@ export const REQUEST_REDIS = Symbol('REQUEST_REDIS');
       inject: [RedisFactory],
       useFactory: (factory: RedisFactory): Redis => factory.create('request'),
     },
+    GuardedRedis,
   ],
-  exports: [RedisFactory, REQUEST_REDIS],
+  exports: [RedisFactory, REQUEST_REDIS, GuardedRedis],
 })
 export class RedisModule {}

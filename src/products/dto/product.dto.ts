@@ -4,6 +4,13 @@ import type { Product } from '../product.entity.js';
 export class ProductDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'Espresso cup' }) name: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'CUP-080',
+    description: 'Set by CSV imports',
+  })
+  sku: string | null;
   @ApiProperty({ example: 'Porcelain, 80 ml' }) description: string;
   @ApiProperty({ example: 'kitchen' }) category: string;
   @ApiProperty({ example: 1299, description: 'Price in cents' }) priceCents: number;
@@ -17,6 +24,7 @@ export class ProductDto {
     return {
       id: product.id,
       name: product.name,
+      sku: product.sku ?? null,
       description: product.description,
       category: product.category,
       priceCents: product.priceCents,

@@ -1,0 +1,154 @@
+// `npm run bench`: builds (npm script), then brings up its own Postgres primary + replica and Redis,
+// seeds them, measures the baselines and every app scenario at each WEB_CONCURRENCY, the open-model
+// soak and a CPU profile of the cached read, writes bench/results/<date>-<commit>.{md,json,svg} and
+// stops everything it started. Knobs: see bench/README.md.
+import { loadavg } from 'node:os';
+import process from 'node:process';
+import { checkTools } from './lib/generators.mjs';
+import { log, runMain } from './lib/lifecycle.mjs';
+import { pinSelf } from './lib/processes.mjs';
+import { describeCommit, describeMachine } from './lib/machine.mjs';
+import { profileCachedRead } from './lib/profile.mjs';
+import { baseName, writeReport } from './lib/report.mjs';
+import { measure, startApp, startBaseline } from './lib/runner.mjs';
+import { settings } from './lib/settings.mjs';
+import { loadIds, migrateAndSeed, serviceVersions, servicesUp, snapshotApp } from './lib/stack.mjs';
+import { appScenarios, baselines, loads, soak } from './scenarios.mjs';
+
+const runs = [];
+const wanted = (name) => !settings.only || settings.only.test(name);
+
+/** Runs one measurement; a failure is recorded in the report and the bench goes on. */
+async function record(run, measureRun) {
+  log(`${run.key}: ${loads[run.load].title}`);
+  try {
+    run.result = await measureRun();
+    const r = run.result;
+    log(`${run.key}: ${Math.round(r.rps)} req/s, p99 ${r.latencyMs.p99?.toFixed(2)} ms`);
+  } catch (error) {
+    run.error = String(error.message ?? error).split('\n')[0];
+    log(`${run.key} failed: ${error.stack ?? error}`);
+  }
+  runs.push(run);
+}
+
+async function runBaselines(stack, ids) {
+  for (const baseline of baselines) {
+    const chosen = baseline.loads.filter((load) => wanted(`${baseline.name}:${load}`));
+    if (chosen.length === 0) continue;
+    let server = null;
+    try {
+      server = await startBaseline(stack, baseline, ids);
+    } catch (error) {
+      for (const load of chosen) {
+        runs.push({
+          key: `${baseline.name}:${load}`,
+          group: 'baseline',
+          target: baseline.name,
+          load,
+          error: error.message,
+        });
+      }
+      continue;
+    }
+    for (const load of chosen) {
+      const run = {
+        key: `${baseline.name}:${load}`,
+        group: 'baseline',
+        target: baseline.name,
+        targetTitle: baseline.title,
+        scenario: load,
+        load,
+        concurrency: 1,
+      };
+      await record(run, () =>
+        measure(stack, server, { loadName: load, ids, label: `${baseline.name}-${load}` }),
+      );
+    }
+    await server.handle.stop();
+  }
+}
+
+async function runApp(stack, ids, scenario, concurrency, { key, group, rate, seconds }) {
+  const run = {
+    key,
+    group,
+    target: 'app',
+    scenario: scenario.name,
+    load: scenario.load,
+    concurrency,
+    env: scenario.env,
+    rate,
+  };
+  await record(run, async () => {
+    const label = key.replace(/[^\w-]+/g, '-');
+    const app = await startApp(stack, { concurrency, env: scenario.env, label });
+    try {
+      return await measure(stack, app, { loadName: scenario.load, ids, label, rate, seconds });
+    } finally {
+      await app.handle.stop();
+    }
+  });
+}
+
+await runMain(async () => {
+  checkTools();
+  snapshotApp();
+  const startedAt = new Date().toISOString();
+  log('starting Postgres primary + replica and Redis (.local/bench-services)');
+  const stack = servicesUp();
+  log(`migrating and seeding ${settings.products} products`);
+  await migrateAndSeed(stack);
+  const ids = await loadIds(stack);
+  pinSelf(settings.cores.generator);
+  const meta = {
+    startedAt,
+    ...describeCommit(),
+    machine: describeMachine(),
+    services: await serviceVersions(stack),
+    settings: {
+      ...settings,
+      only: settings.only?.source ?? null,
+      admin: undefined,
+      jwtSecret: undefined,
+      wrkCommand: `wrk -t${settings.wrk.threads} -c${settings.wrk.connections} --timeout ${settings.wrk.timeoutSeconds}s`,
+    },
+    loadsRun: [],
+  };
+
+  await runBaselines(stack, ids);
+  for (const concurrency of settings.concurrencies) {
+    for (const scenario of appScenarios) {
+      const key = `app-wc${concurrency}:${scenario.name}`;
+      if (!wanted(key)) continue;
+      await runApp(stack, ids, scenario, concurrency, {
+        key,
+        group: `app-wc${concurrency}`,
+        rate: scenario.rate?.[concurrency],
+      });
+    }
+  }
+  if (settings.soakSeconds > 0 && wanted('soak')) {
+    await runApp(stack, ids, soak, soak.concurrency, {
+      key: 'soak',
+      group: 'soak',
+      rate: soak.rate,
+      seconds: soak.seconds,
+    });
+  }
+  meta.loadsRun = runs.map((run) => run.load);
+
+  let profile = null;
+  if (settings.profile && wanted('profile')) {
+    log('profiling the cached read (node --cpu-prof)');
+    try {
+      profile = await profileCachedRead(stack, ids, baseName(meta));
+    } catch (error) {
+      profile = { error: String(error.message ?? error).split('\n')[0] };
+    }
+  }
+  meta.machine.loadAverageAtEnd = loadavg().map((v) => Math.round(v * 100) / 100);
+  const path = writeReport({ meta, runs, profile });
+  log(`report: ${path}`);
+  if (runs.some((run) => run.error)) process.exitCode = 1;
+});

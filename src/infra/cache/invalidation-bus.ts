@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { GuardedRedis } from '../redis/guarded-redis.js';
+import { RedisFactory } from '../redis/redis.factory.js';
+
+const CHANNEL = 'cache:invalidate';
+const ackChannel = (processId: string) => `cache:ack:${processId}`;
+
+export interface Invalidation {
+  keys: string[];
+  /** Tag versions after the write, e.g. { products: 42 }: list entries of older versions are dead. */
+  tags: Record<string, number>;
+}
+
+interface Message extends Invalidation {
+  id: string;
+  origin: string;
+}
+
+/**
+ * Carries invalidations to every process in every pod over Redis pub/sub, and lets the writer wait until
+ * each subscriber has applied it: PUBLISH says how many subscribers received the message, and each one
+ * answers on the writer's own ack channel once its in-process copy is gone. So when a write's response
+ * returns, no process still serves the old value (unless a subscriber failed to answer in time; then the
+ * short L1 TTL bounds the staleness and a counter records it).
+ */
+@Injectable()
+export class InvalidationBus implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('CacheInvalidation');
+  readonly processId = randomUUID();
+  private readonly subscriber: Redis;
+  private readonly pendingAcks = new Map<
+    string,
+    { needed: number; received: number; done: () => void }
+  >();
+  private handler: (invalidation: Invalidation) => void = () => undefined;
+  private connected = false;
+  private reconnectListeners: Array<() => void> = [];
+
+  constructor(
+    factory: RedisFactory,
+    private readonly redis: GuardedRedis,
+  ) {
+    this.subscriber = factory.create('subscriber');
+  }
+
+  /** True while invalidations from other processes can reach this one. */
+  get listening(): boolean {
+    return this.connected;
+  }
+
+  onInvalidation(handler: (invalidation: Invalidation) => void): void {
+    this.handler = handler;
+  }
+
+  /** Called each time the subscription is (re)established: invalidations may have been missed meanwhile. */
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.subscriber.on('message', (channel: string, payload: string) =>
+      this.receive(channel, payload),
+    );
+    this.subscriber.on('ready', () => {
+      // ioredis resubscribes on reconnect before 'ready'; from here on messages flow again.
+      if (!this.connected) this.reconnectListeners.forEach((listener) => listener());
+      this.connected = true;
+    });
+    this.subscriber.on('close', () => (this.connected = false));
+    await this.subscriber.subscribe(CHANNEL, ackChannel(this.processId)).catch((error: Error) => {
+      this.logger.warn(`cannot subscribe to invalidations yet: ${error.message}`);
+    });
+    this.connected = this.subscriber.status === 'ready';
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.pendingAcks.forEach((pending) => pending.done());
+  }
+
+  /**
+   * Publishes an invalidation and resolves once every subscriber applied it, or after `timeoutMs`.
+   * Returns whether all acknowledged.
+   */
+  async publish(invalidation: Invalidation, timeoutMs: number): Promise<boolean> {
+    const message: Message = { ...invalidation, id: randomUUID(), origin: this.processId };
+    let timer: NodeJS.Timeout | undefined;
+    const acked = new Promise<boolean>((resolve) => {
+      this.pendingAcks.set(message.id, {
+        needed: Infinity,
+        received: 0,
+        done: () => resolve(true),
+      });
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      const receivers = await this.redis.run((r) => r.publish(CHANNEL, JSON.stringify(message)));
+      const pending = this.pendingAcks.get(message.id)!;
+      pending.needed = receivers;
+      if (pending.received >= receivers) pending.done();
+      return await acked;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+      this.pendingAcks.delete(message.id);
+    }
+  }
+
+  private receive(channel: string, payload: string): void {
+    if (channel === CHANNEL) {
+      let message: Message;
+      try {
+        message = JSON.parse(payload) as Message;
+      } catch {
+        return;
+      }
+      this.handler(message);
+      void this.redis
+        .run((r) => r.publish(ackChannel(message.origin), message.id))
+        .catch(() => undefined);
+      return;
+    }
+    const pending = this.pendingAcks.get(payload);
+    if (pending && ++pending.received >= pending.needed) pending.done();
+  }
+}

@@ -1,0 +1,83 @@
+import type { CsvRecord } from './csv-records.js';
+
+/** Columns of an import file, by header name; any order, extra columns ignored. */
+export const REQUIRED_COLUMNS = ['sku', 'name', 'category', 'price_cents'] as const;
+export const OPTIONAL_COLUMNS = ['description', 'stock'] as const;
+type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
+
+export interface ProductRow {
+  sku: string;
+  name: string;
+  description: string;
+  category: string;
+  priceCents: number;
+  stock: number;
+}
+
+export type ColumnIndex = Partial<Record<Column, number>>;
+
+const SKU = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$/;
+const INT32_MAX = 2_147_483_647;
+const WHOLE = /^\d+$/;
+
+/** Reads the header; throws with a message naming what is missing. */
+export function columnIndex(header: string[]): ColumnIndex {
+  const names = header.map((name) => name.trim().toLowerCase());
+  const missing = REQUIRED_COLUMNS.filter((column) => !names.includes(column));
+  if (missing.length > 0) {
+    throw new Error(
+      `the header must name the columns ${REQUIRED_COLUMNS.join(', ')} (optional: ${OPTIONAL_COLUMNS.join(', ')}); missing: ${missing.join(', ')}`,
+    );
+  }
+  const index: ColumnIndex = {};
+  for (const column of [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]) {
+    const at = names.indexOf(column);
+    if (at >= 0) index[column] = at;
+  }
+  return index;
+}
+
+/** True for a line with nothing on it: skipped, not an error. */
+export const isBlank = (record: CsvRecord) =>
+  !record.error && record.fields.length === 1 && record.fields[0].trim() === '';
+
+/** A valid row, or the reasons the line was refused (each names the column). */
+export function toProductRow(
+  record: CsvRecord,
+  index: ColumnIndex,
+  width: number,
+): ProductRow | string {
+  if (record.error) return record.error;
+  if (record.fields.length !== width) {
+    return `expected ${width} fields as in the header, found ${record.fields.length}`;
+  }
+  const get = (column: Column) => {
+    const at = index[column];
+    return at === undefined ? undefined : record.fields[at].trim();
+  };
+  const problems: string[] = [];
+  const sku = get('sku') ?? '';
+  if (!SKU.test(sku)) problems.push('sku: must be 1-64 letters, digits or . _ - /');
+  const name = get('name') ?? '';
+  if (name.length < 1 || name.length > 200) problems.push('name: must be 1-200 characters');
+  const category = get('category') ?? '';
+  if (category.length < 1 || category.length > 60)
+    problems.push('category: must be 1-60 characters');
+  const price = get('price_cents') ?? '';
+  if (!WHOLE.test(price) || Number(price) > INT32_MAX)
+    problems.push('price_cents: must be a whole number of cents from 0 to 2147483647');
+  const stockText = get('stock') || '0';
+  if (!WHOLE.test(stockText) || Number(stockText) > INT32_MAX)
+    problems.push('stock: must be a whole number from 0 to 2147483647');
+  const description = get('description') ?? '';
+  if (description.length > 10_000) problems.push('description: must be at most 10000 characters');
+  if (problems.length > 0) return problems.join('; ');
+  return {
+    sku,
+    name,
+    description,
+    category,
+    priceCents: Number(price),
+    stock: Number(stockText),
+  };
+}

@@ -1,0 +1,146 @@
+import { adminLogin, call } from '../support/api.js';
+import { type AppProcess, startApp } from '../support/app-process.js';
+import { sharedStackEnv } from '../support/stack.js';
+
+// `connection: close` makes every request a new connection, which the cluster hands to the workers in
+// turn: consecutive requests land on different processes.
+const fresh = { connection: 'close' };
+
+describe('two-tier cache across 2 cluster workers', () => {
+  let app: AppProcess;
+  let admin: string;
+  beforeAll(async () => {
+    app = await startApp(sharedStackEnv(), { env: { WEB_CONCURRENCY: '2' } });
+    admin = (await adminLogin(app.url)).accessToken;
+  });
+  afterAll(() => app.stop());
+
+  it('an update through one worker is never served stale by the other: 1,000 tries', async () => {
+    const created = await call(app.url, 'POST', '/products', {
+      token: admin,
+      body: { name: 'v0', category: 'home', priceCents: 100 },
+    });
+    const path = `/products/${created.body.id}`;
+    let version = created.body.version;
+    let stale = 0;
+    const servedBy = new Set<string>();
+    for (let i = 1; i <= 1_000; i++) {
+      // Both workers hold the previous value in their in-process cache before each write.
+      const warm = await Promise.all([
+        call(app.url, 'GET', path, { headers: fresh }),
+        call(app.url, 'GET', path, { headers: fresh }),
+      ]);
+      warm.forEach((r) => servedBy.add(r.headers.get('x-pid')!));
+      const written = await call(app.url, 'PATCH', path, {
+        token: admin,
+        body: { name: `v${i}`, version },
+        headers: fresh,
+      });
+      expect(written.status).toBe(200);
+      version = written.body.version;
+      const reads = await Promise.all([
+        call(app.url, 'GET', path, { headers: fresh }),
+        call(app.url, 'GET', path, { headers: fresh }),
+      ]);
+      stale += reads.filter((r) => r.body.name !== `v${i}`).length;
+    }
+    console.log(
+      `cache consistency: 2,000 anonymous reads after 1,000 updates, ${stale} stale; workers ${[...servedBy].join(', ')}`,
+    );
+    expect(servedBy.size).toBe(2);
+    expect(stale).toBe(0);
+  });
+
+  it('100 concurrent GETs of a cold key: one database query per process at most', async () => {
+    const created = await call(app.url, 'POST', '/products', {
+      token: admin,
+      body: { name: 'cold', category: 'home', priceCents: 100 },
+    });
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        call(app.url, 'GET', `/products/${created.body.id}`, { headers: fresh }),
+      ),
+    );
+    const queriesByPid = new Map<string, number>();
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      const pid = response.headers.get('x-pid')!;
+      queriesByPid.set(
+        pid,
+        (queriesByPid.get(pid) ?? 0) + Number(response.headers.get('x-db-queries')),
+      );
+    }
+    console.log(
+      `cold key, 100 concurrent GETs: database queries per process ${JSON.stringify([...queriesByPid])}`,
+    );
+    expect(queriesByPid.size).toBe(2);
+    for (const queries of queriesByPid.values()) expect(queries).toBeLessThanOrEqual(1);
+    expect([...queriesByPid.values()].reduce((a, b) => a + b)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('rate limits shared by 2 cluster workers', () => {
+  let app: AppProcess;
+  // Behind a trusted proxy the client is the forwarded address: a fresh one per run, so counters left in
+  // the shared Redis by other suites (all from 127.0.0.1) do not count here.
+  const client = { ...fresh, 'x-forwarded-for': `10.${process.pid % 250}.${Date.now() % 250}.7` };
+  beforeAll(async () => {
+    app = await startApp(sharedStackEnv(), {
+      env: {
+        WEB_CONCURRENCY: '2',
+        TRUST_PROXY: 'true',
+        THROTTLE_LIMIT: '20',
+        THROTTLE_TTL_MS: '60000',
+        THROTTLE_AUTH_LIMIT: '3',
+      },
+    });
+  });
+  afterAll(() => app.stop());
+
+  it('a limit of 20 per minute admits 20 in all, not 20 per worker, and the 429 says when to retry', async () => {
+    const responses = [];
+    for (let i = 0; i < 60; i++) {
+      responses.push(await call(app.url, 'GET', '/products?limit=1', { headers: client }));
+    }
+    const admitted = responses.filter((r) => r.status === 200);
+    const refused = responses.filter((r) => r.status === 429);
+    const pids = new Set(admitted.map((r) => r.headers.get('x-pid')));
+    console.log(
+      `throttling: 60 requests over 2 workers, ${admitted.length} admitted, ${refused.length} refused`,
+    );
+    expect(pids.size).toBe(2);
+    expect(admitted).toHaveLength(20);
+    expect(refused).toHaveLength(40);
+    const retryAfter = Number(refused[0].headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused[0].body).toMatchObject({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      requestId: expect.any(String),
+    });
+    expect(admitted[0].headers.get('ratelimit-limit')).toBe('20');
+    expect(admitted[19].headers.get('ratelimit-remaining')).toBe('0');
+  });
+
+  it('login has its own stricter limit', async () => {
+    const statuses = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const response = await call(app.url, 'POST', '/auth/login', {
+        body: { email: 'nobody@example.com', password: 'wrong-password' },
+        headers: client,
+      });
+      statuses.push(response.status);
+      if (response.status === 429) retryAfter = response.headers.get('retry-after');
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    // Another client is not affected.
+    const other = await call(app.url, 'POST', '/auth/login', {
+      body: { email: 'nobody@example.com', password: 'wrong-password' },
+      headers: { ...fresh, 'x-forwarded-for': '10.250.250.250' },
+    });
+    expect(other.status).toBe(401);
+  });
+});
