@@ -44,7 +44,9 @@ import { ProductJobsModule } from './products/jobs/product-jobs.module.js';
   providers: [
     // Global guards run in this order: identify the caller first, so limits can be kept per user.
     { provide: APP_GUARD, useExisting: AccessTokenGuard },
-    { provide: APP_GUARD, useExisting: AppThrottlerGuard },
+    ...(loadConfig().THROTTLE_ENABLED
+      ? [{ provide: APP_GUARD, useExisting: AppThrottlerGuard }]
+      : []),
   ],
 })
 export class AppModule {}

@@ -6,10 +6,13 @@ import { ROOT } from './settings.mjs';
 
 const SPECIAL = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
 
+// The bench runs a copy of dist/ (see stack.snapshotApp); name its files as dist/ files.
+const APP_COPY = /^\.local\/bench\/app\//;
+
 function where(url) {
   if (!url) return '';
   const path = url.replace(/^file:\/\//, '');
-  return path.startsWith('/') ? relative(ROOT, path) : path;
+  return path.startsWith('/') ? relative(ROOT, path).replace(APP_COPY, 'dist/') : path;
 }
 
 /** node_modules/<pkg> (scoped too), node:internal, the app's dist/, or the V8 bucket name. */
@@ -19,8 +22,8 @@ function packageOf(functionName, url) {
   if (url.startsWith('node:')) return 'node: (core)';
   const match = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/g);
   if (match) return match[match.length - 1].replace('node_modules/', '');
-  if (url.includes('/dist/')) return 'app (dist/)';
-  return where(url);
+  const path = where(url);
+  return path.startsWith('dist/') ? 'app (dist/)' : path;
 }
 
 /**
@@ -42,6 +45,13 @@ export function summariseProfile(file, { limit = 20, windowUs = Infinity, endGap
     const id = profile.samples[i];
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
   }
+  const parents = new Map();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parents.set(child, node);
+  const label = (frame) => {
+    const name = frame.functionName || '(anonymous)';
+    return frame.url ? `${name} (${packageOf(name, frame.url)})` : name;
+  };
   const byFunction = new Map();
   const byPackage = new Map();
   let busyUs = 0;
@@ -60,8 +70,23 @@ export function summariseProfile(file, { limit = 20, windowUs = Infinity, endGap
       location: url ? `${where(url)}:${lineNumber + 1}` : '',
       package: packageOf(name, url),
       selfMs: 0,
+      callers: new Map(),
     };
     entry.selfMs += us / 1000;
+    // Native code says nothing by its name: whose code called it (a socket write from the logger, from
+    // Redis or from the response?). The first caller up the stack outside Node's core and V8.
+    if (!url) {
+      let caller = parents.get(id);
+      for (let depth = 0; caller && depth < 40; depth++) {
+        const pkg = packageOf(caller.callFrame.functionName, caller.callFrame.url);
+        if (caller.callFrame.url && pkg !== 'node: (core)') break;
+        caller = parents.get(caller.id);
+      }
+      if (caller && caller.callFrame.url) {
+        const name = label(caller.callFrame);
+        entry.callers.set(name, (entry.callers.get(name) ?? 0) + us / 1000);
+      }
+    }
     byFunction.set(key, entry);
     const pkg = packageOf(name, url);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us / 1000);
@@ -73,7 +98,15 @@ export function summariseProfile(file, { limit = 20, windowUs = Infinity, endGap
     top: [...byFunction.values()]
       .sort((a, b) => b.selfMs - a.selfMs)
       .slice(0, limit)
-      .map((entry) => ({ ...entry, selfPercent: percent(entry.selfMs) })),
+      .map(({ callers, ...entry }) => ({
+        ...entry,
+        selfPercent: percent(entry.selfMs),
+        // The callers that account for most of a native function's time, largest first.
+        calledFrom: [...callers.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 2)
+          .map(([caller, ms]) => `${caller} ${Math.round((100 * ms) / entry.selfMs)}%`),
+      })),
     packages: [...byPackage.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 15)

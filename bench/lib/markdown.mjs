@@ -18,3 +18,9 @@ export const table = (head, rows) =>
     `|${head.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+
+/** Inline code that survives a table cell: pipes escaped, backticks in the text fenced by two. */
+export const code = (text) => {
+  const cell = String(text).replace(/\|/g, '\\|');
+  return cell.includes('`') ? `\`\` ${cell} \`\`` : `\`${cell}\``;
+};

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { summariseProfile } from './cpuprofile.mjs';
-import { int, table } from './markdown.mjs';
+import { code, int, table } from './markdown.mjs';
 import { measure, startApp } from './runner.mjs';
 import { RESULTS_DIR, ROOT, WORK_DIR, settings } from './settings.mjs';
 
@@ -53,14 +53,14 @@ export function profileSection(profile) {
     'Top functions by self time (% of busy time):',
     '',
     table(
-      ['#', 'self ms', 'self %', 'function', 'package', 'where'],
+      ['#', 'self ms', 'self %', 'function', 'package', 'where (native: called from)'],
       s.top.map((f, i) => [
         i + 1,
         int(f.selfMs),
         `${f.selfPercent.toFixed(1)}%`,
-        `\`${f.function}\``,
+        code(f.function),
         f.package,
-        f.location ? `\`${f.location}\`` : '',
+        f.location ? code(f.location) : f.calledFrom.map(code).join(', '),
       ]),
     ),
     '',

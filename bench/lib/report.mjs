@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baselines, loads } from '../scenarios.mjs';
 import { barChart } from './chart.mjs';
-import { int, table } from './markdown.mjs';
+import { code, int, table } from './markdown.mjs';
 import { profileSection } from './profile.mjs';
 import {
   openSection,
@@ -109,7 +109,7 @@ export function renderReport({ meta, runs, profile }, name) {
           '',
           'wrk only counts them; after such a run one more request of the same kind was sent:',
           '',
-          ...samples.map((r) => `- ${r.key}: \`${JSON.stringify(r.result.errorSample)}\``),
+          ...samples.map((r) => `- ${r.key}: ${code(JSON.stringify(r.result.errorSample))}`),
           '',
         ]
       : []),

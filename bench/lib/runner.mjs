@@ -13,10 +13,14 @@ import { startSampler } from './sampler.mjs';
 import { BENCH_DIR, WORK_DIR, settings } from './settings.mjs';
 import { appDist, appEnv, login, readVersions, servicePids, writeIdsFile } from './stack.mjs';
 
-/** The last lines a process wrote to its stderr log: why it did not start. */
+/** Why a process did not start: the first error line of its stderr log, else its last lines. */
 function tail(path) {
   try {
-    return readFileSync(path, 'utf8').trim().split('\n').slice(-3).join(' / ');
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    return (
+      lines.find((line) => /\b\w*Error\b|failed to start|Invalid configuration/.test(line)) ??
+      lines.slice(-3).join(' / ')
+    );
   } catch {
     return '';
   }

@@ -2,10 +2,9 @@ import {
   ForbiddenException,
   HttpException,
   Injectable,
-  type OnModuleInit,
   UnauthorizedException,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
@@ -39,16 +38,14 @@ this page only, until the token expires.</p>
  * actions (retry, clean) with it.
  */
 @Injectable()
-export class BullBoardMount implements OnModuleInit {
+export class BullBoardMount {
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
     private readonly queues: JobQueues,
     private readonly guard: AccessTokenGuard,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    if (!fastify) return;
+  /** Called by createHttpApp before Nest initialises (see MultipartSupport for why). */
+  async registerOn(app: NestFastifyApplication): Promise<void> {
     const board = new BullBoardFastifyAdapter();
     board.setBasePath(BOARD_PATH);
     createBullBoard({
@@ -57,8 +54,8 @@ export class BullBoardMount implements OnModuleInit {
       serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
       options: { uiConfig: { boardTitle: 'nest-at-scale' } },
     });
-    await fastify.register(
-      async (scope) => {
+    await app.register(
+      async (scope: FastifyInstance) => {
         // The sign-in form posts urlencoded; Nest's adapter usually parses that already.
         if (!scope.hasContentTypeParser('application/x-www-form-urlencoded')) {
           scope.addContentTypeParser(

@@ -8,5 +8,6 @@ import { QueuesAdminController } from './queues-admin.controller.js';
   imports: [AccessTokenModule],
   controllers: [QueuesAdminController],
   providers: [BullBoardMount],
+  exports: [BullBoardMount],
 })
 export class QueuesAdminModule {}

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -12,6 +11,10 @@ import { createValidationPipe } from '../common/validation.pipe.js';
 import type { AppConfig } from '../config/config.js';
 import { Lifecycle } from '../infra/health/lifecycle.js';
 import { HttpMetrics } from '../infra/observability/http-metrics.js';
+import { RequestLogging } from '../infra/observability/request-logging.js';
+import { securityHeaders } from './security-headers.js';
+import { BullBoardMount } from '../admin/bull-board.js';
+import { MultipartSupport } from '../products/jobs/product-jobs.module.js';
 import { setupOpenApi } from './openapi.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -49,17 +52,32 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   });
   const lifecycle = app.get(Lifecycle);
   const fastify = adapter.getInstance();
+  // The API serves JSON; the only HTML is the docs UI, whose assets are all served from here.
+  const headers = securityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(headers);
     void reply.header('x-request-id', request.id);
     // While draining, tell keep-alive clients to reconnect elsewhere instead of reusing this socket.
     if (lifecycle.isShuttingDown) void reply.header('connection', 'close');
-    (request.raw as IncomingMessage & { routeUrl?: string }).routeUrl = request.routeOptions.url;
-    const context: RequestContext = { requestId: String(request.id) };
-    (request as unknown as { context: RequestContext }).context = context;
-    requestContext.run(context, done);
+    (request as unknown as { context: RequestContext }).context = { requestId: String(request.id) };
+    done();
+  });
+  // The request context (async local storage) is entered last, right before the handler: Fastify parses
+  // bodies on socket events, which would drop a context entered in onRequest.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    requestContext.run((request as unknown as { context: RequestContext }).context, done);
   });
   // Before app.init() registers the routes: each route gets its own duration hook.
   app.get(HttpMetrics).instrument(fastify);
+  app.get(RequestLogging).instrument(fastify);
   if (config.ENABLE_DIAGNOSTICS) {
     // Lets tests assert how many queries a request ran (one per page, one per cold key) and where reads went.
     fastify.addHook('onSend', (request, reply, payload, done) => {
@@ -71,19 +89,12 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     });
   }
 
+  // Fastify plugins go in before Nest initialises, so Nest's error handler covers their routes too.
+  for (const mount of [MultipartSupport, BullBoardMount]) await app.get(mount).registerOn(app);
+
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
-  // The API serves JSON; the only HTML is the docs UI, whose assets are all served from here.
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-      },
-    },
-  });
   setupOpenApi(app);
   return app;
 }

@@ -26,6 +26,8 @@ export const envSchema = z.object({
   WEB_CONCURRENCY: int(1, 256).default(availableParallelism()),
   JOB_WORKERS: int(0, 64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // One log line per request; off only to measure its cost or when the load balancer already logs requests.
+  REQUEST_LOGGING: bool.default(true),
   TRUST_PROXY: z.string().default('false'),
   BODY_LIMIT_BYTES: int(1024).default(1_048_576),
   // Mounts /_diagnostics/* (a slow route for drain tests). Never enable it in production.
@@ -53,6 +55,8 @@ export const envSchema = z.object({
   REDIS_URL: redisUrl,
   REDIS_COMMAND_TIMEOUT_MS: int(10).default(250),
 
+  // Off sends every read to the database (to measure it, or to rule the cache out when debugging).
+  CACHE_ENABLED: bool.default(true),
   CACHE_TTL_MS: int(1_000).default(60_000),
   CACHE_L1_TTL_MS: int(100).default(10_000),
   CACHE_NEGATIVE_TTL_MS: int(100).default(2_000),
@@ -60,6 +64,7 @@ export const envSchema = z.object({
   CACHE_INVALIDATION_ACK_TIMEOUT_MS: int(10).default(250),
 
   // Fixed-window limits shared by every process through Redis: per client (user id, else IP) and route.
+  THROTTLE_ENABLED: bool.default(true),
   THROTTLE_LIMIT: int(1).default(600),
   THROTTLE_TTL_MS: int(1_000).default(60_000),
   THROTTLE_AUTH_LIMIT: int(1).default(10),

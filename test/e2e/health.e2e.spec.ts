@@ -56,8 +56,9 @@ describe('health', () => {
     const entry = JSON.parse(line[0]);
     expect(entry).toMatchObject({
       requestId: 'log-me',
+      method: 'GET',
       route: '/_diagnostics/sleep',
-      res: { status: 200 },
+      status: 200,
     });
     expect(typeof entry.ms).toBe('number');
     expect(app.output()).not.toContain('secret-token');

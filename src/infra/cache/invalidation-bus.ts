@@ -59,20 +59,27 @@ export class InvalidationBus implements OnModuleInit, OnApplicationShutdown {
     this.reconnectListeners.push(listener);
   }
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     this.subscriber.on('message', (channel: string, payload: string) =>
       this.receive(channel, payload),
     );
+    let subscribed = false;
     this.subscriber.on('ready', () => {
-      // ioredis resubscribes on reconnect before 'ready'; from here on messages flow again.
-      if (!this.connected) this.reconnectListeners.forEach((listener) => listener());
+      // On a reconnect ioredis sends the SUBSCRIBE again before 'ready': messages flow again from here.
+      if (!subscribed || this.connected) return;
+      this.reconnectListeners.forEach((listener) => listener());
       this.connected = true;
     });
     this.subscriber.on('close', () => (this.connected = false));
-    await this.subscriber.subscribe(CHANNEL, ackChannel(this.processId)).catch((error: Error) => {
-      this.logger.warn(`cannot subscribe to invalidations yet: ${error.message}`);
-    });
-    this.connected = this.subscriber.status === 'ready';
+    // Not awaited: with Redis down at boot the subscription completes when it comes back, and until
+    // then `listening` is false, so the cache runs without L1 rather than blocking startup.
+    this.subscriber.subscribe(CHANNEL, ackChannel(this.processId)).then(
+      () => {
+        subscribed = true;
+        this.connected = true;
+      },
+      (error: Error) => this.logger.warn(`cannot subscribe to invalidations: ${error.message}`),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

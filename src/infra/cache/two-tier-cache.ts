@@ -96,6 +96,7 @@ export class TwoTierCache {
     loader: () => Promise<T | null>,
     options: LoadOptions = {},
   ): Promise<T | null> {
+    if (!this.config.CACHE_ENABLED) return loader();
     const useL1 = this.bus.listening && this.redis.healthy;
     if (useL1) {
       const hit = this.l1.get(key);
@@ -116,6 +117,7 @@ export class TwoTierCache {
 
   /** The current version of a tag (e.g. `products`), to build keys of entries a write must retire. */
   async tagVersion(tag: string): Promise<number | null> {
+    if (!this.config.CACHE_ENABLED) return null;
     const known = this.tagVersions.get(tag);
     if (known !== undefined && this.bus.listening) return known;
     try {
