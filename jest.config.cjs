@@ -20,6 +20,8 @@ const common = {
 };
 module.exports = {
   testTimeout: 120000,
+  // fetch's keep-alive sockets outlive the suites by seconds; global-teardown has stopped every service.
+  forceExit: true,
   projects: [
     {
       ...common,
