@@ -1,23 +1,10 @@
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { hitLive, sample, scrape } from '../support/metrics.js';
 import { sharedStackEnv } from '../support/stack.js';
+import { until, workerPids } from '../support/wait.js';
 
 const LIVE_COUNT =
   'http_request_duration_seconds_count{method="GET",route="/health/live",status_code="200"}';
-
-function workerPids(app: AppProcess): number[] {
-  return [...app.output().matchAll(/"worker":(\d+)[^\n]*"msg":"worker listening"/g)].map((m) =>
-    Number(m[1]),
-  );
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Scrapes until the request count reaches `expected` (replies are counted once flushed), at most 2 s. */
 async function liveCount(app: AppProcess, expected: number): Promise<number | undefined> {

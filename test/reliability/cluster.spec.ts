@@ -1,20 +1,7 @@
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { streamRequests } from '../support/load.js';
 import { sharedStackEnv } from '../support/stack.js';
-
-function workerPids(app: AppProcess): number[] {
-  return [...app.output().matchAll(/"worker":(\d+)[^\n]*"msg":"worker listening"/g)].map((m) =>
-    Number(m[1]),
-  );
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { until, workerPids } from '../support/wait.js';
 
 describe('cluster supervisor (WEB_CONCURRENCY=2)', () => {
   let app: AppProcess;

@@ -132,6 +132,9 @@ describe('job workers: at-least-once, idempotent, retried, dead-lettered, draine
       (await call(api.url, 'DELETE', `/users/${user.id}`, { token: user.accessToken })).status,
     ).toBe(204);
     await until('job enqueued by the relay', () => notifications.getJob(jobId), Boolean, 10_000);
+    // The API only produces: with no worker process running, nothing takes the job.
+    await sleep(1_000);
+    expect(await (await notifications.getJob(jobId))!.getState()).toBe('waiting');
     await worker();
     const job = await settled(jobId);
     expect(await job.getState()).toBe('failed');

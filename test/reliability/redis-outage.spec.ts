@@ -9,11 +9,10 @@ import {
   stackDir,
   upStack,
 } from '../support/stack.js';
+import { sleep } from '../support/wait.js';
 
 // This suite kills and freezes its Redis, so it has a stack of its own.
 const DIR = stackDir('redis-outage');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 interface Sample {
   status: number;
   ms: number;

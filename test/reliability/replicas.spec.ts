@@ -11,24 +11,10 @@ import {
   stackDir,
   upStack,
 } from '../support/stack.js';
+import { eventually, sleep } from '../support/wait.js';
 
 // This suite stops, pauses and delays its replica, so it has a stack of its own.
 const DIR = stackDir('replicas');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (accept(await probe())) return Date.now() - started;
-    await sleep(50);
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
-
 const replicaState = async (app: AppProcess) =>
   (await json(await fetch(`${app.url}/health/ready`))).details.replicas.replica1.state as string;
 
