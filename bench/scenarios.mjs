@@ -91,6 +91,12 @@ const CACHE_MISSES = { CACHE_ENABLED: 'false' };
  */
 export const appScenarios = [
   { name: 'cached-get', load: 'get-one', env: {} },
+  // The same app with rate limiting and request logging off: what those two cost per request.
+  {
+    name: 'cached-get-no-throttle-no-log',
+    load: 'get-one',
+    env: { THROTTLE_ENABLED: 'false', REQUEST_LOGGING: 'false' },
+  },
   { name: 'uncached-get', load: 'get-random', env: CACHE_MISSES },
   { name: 'list-page', load: 'list-page', env: {} },
   { name: 'patch', load: 'patch', env: {} },
@@ -116,6 +122,12 @@ export const ratioTargets = [
     versus: 'fastify-memory:get-one',
     atLeast: 0.5,
     text: 'cached read ≥ 50% of plain Fastify in memory',
+  },
+  {
+    run: 'app-wc1:cached-get',
+    versus: 'app-wc1:cached-get-no-throttle-no-log',
+    atLeast: 0.7,
+    text: 'full stack keeps most of the app without throttling and logging',
   },
   {
     run: 'app-wc1:cached-get',

@@ -75,7 +75,8 @@ describe('job workers: at-least-once, idempotent, retried, dead-lettered, draine
       },
       (found) => found?.state === 'completed' || found?.state === 'failed',
       timeoutMs,
-    ).then((found) => found!.job as Job);
+      // Read again once settled: the first read may predate the final attempt's bookkeeping.
+    ).then(async () => (await notifications.getJob(jobId)) as Job);
 
   beforeAll(async () => {
     downStack(DIR);
