@@ -1,4 +1,7 @@
-// `npm start`: the local default. With DATABASE_URL and REDIS_URL unset it brings up the local PostgreSQL
+// `npm start`: the local default. It builds first, here rather than in the npm script: with one command
+// npm's shell execs node, so a SIGTERM sent to npm reaches this process (a `build && start` chain left
+// the shell in between, which died without passing the signal on).
+// With DATABASE_URL and REDIS_URL unset it brings up the local PostgreSQL
 // primary + replica and Redis (scripts/services.sh), applies migrations, runs the clustered API and
 // JOB_WORKERS job worker processes (dist/worker.js, default 1), and on Ctrl-C or SIGTERM stops the API and
 // the workers (each drains) and then the services it started. With both URLs set it starts no services.
@@ -11,6 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const services = join(root, 'scripts', 'services.sh');
 const env = { ...process.env };
 const ownServices = !env.DATABASE_URL || !env.REDIS_URL;
+
+execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 
 function run(script) {
   execFileSync(process.execPath, [join(root, 'dist', script)], { stdio: 'inherit', env });
@@ -86,6 +91,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   // A terminal's Ctrl-C reaches the children too; forwarding is for SIGTERM from a supervisor.
   process.on(signal, shutdown);
 }
+// `npm start` runs this under a shell that does not pass SIGTERM on when npm gets it, so npm exits and
+// leaves us orphaned: treat losing our parent as the stop signal too.
+const parentPid = process.ppid;
+setInterval(() => process.ppid !== parentPid && shutdown(), 250).unref();
 // A rolling restart request is passed straight to the cluster primary.
 for (const signal of ['SIGUSR2', 'SIGHUP']) process.on(signal, () => api.kill(signal));
 
