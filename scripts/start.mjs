@@ -7,7 +7,7 @@
 // the workers (each drains) and then the services it started. With both URLs set it starts no services.
 import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { setTimeout } from 'node:timers';
+import { setInterval, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
