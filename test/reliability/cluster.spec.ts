@@ -7,7 +7,6 @@ describe('cluster supervisor (WEB_CONCURRENCY=2)', () => {
   let app: AppProcess;
   beforeAll(async () => {
     app = await startApp(sharedStackEnv(), { env: { WEB_CONCURRENCY: '2' } });
-    await until(() => workerPids(app).length === 2, 20_000);
   });
   afterAll(async () => {
     const { code } = await app.stop();

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { QUEUE_PREFIX } from '../../src/infra/queue/queue-options.js';
 import { type AppProcess, type StartOptions, startApp } from './app-process.js';
 import type { StackEnv } from './stack.js';
+import { sleep } from './wait.js';
 
 /** Starts the built job worker (dist/worker.js) and waits until its queue workers are connected. */
 export async function startWorker(
@@ -37,7 +38,7 @@ export async function primaryClient(stack: StackEnv): Promise<Client> {
   return client;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /** Polls `probe` until `accept` says yes; returns the accepted value. */
 export async function until<T>(
