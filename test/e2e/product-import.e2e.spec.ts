@@ -117,7 +117,8 @@ describe('product CSV import (POST /products/imports, worker job)', () => {
           seen.push({ status: s.status, percent: s.percent, records: s.counts.records });
           return s;
         },
-        (s) => s.status === 'completed' || s.status === 'failed',
+        // The processor records the outcome in the row just before BullMQ moves the job to completed.
+        (s) => (s.status === 'completed' && s.jobState === 'completed') || s.status === 'failed',
         120_000,
         100,
       );
