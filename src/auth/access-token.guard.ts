@@ -32,6 +32,9 @@ export type AuthenticatedRequest = FastifyRequest & { user: Actor };
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
+  // Handler, then class: a handler inherited by two controllers may carry each one's class-level roles.
+  private readonly routeRoles = new WeakMap<object, WeakMap<object, Role[] | undefined>>();
+
   constructor(
     private readonly jwt: JwtService,
     private readonly reflector: Reflector,
@@ -40,10 +43,7 @@ export class AccessTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const roles = this.rolesFor(context);
     const header = request.headers.authorization;
     if (roles === undefined) {
       if (header) await this.authenticate(request, header).catch(() => undefined);
@@ -55,6 +55,21 @@ export class AccessTokenGuard implements CanActivate {
       throw new ForbiddenException(`Requires role: ${roles.join(' or ')}`);
     }
     return true;
+  }
+
+  /** The route's @Auth() roles (undefined: a public route), read from its metadata once per route. */
+  private rolesFor(context: ExecutionContext): Role[] | undefined {
+    const handler = context.getHandler();
+    const classRef = context.getClass();
+    let byClass = this.routeRoles.get(handler);
+    if (!byClass) this.routeRoles.set(handler, (byClass = new WeakMap()));
+    if (!byClass.has(classRef)) {
+      byClass.set(
+        classRef,
+        this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [handler, classRef]),
+      );
+    }
+    return byClass.get(classRef);
   }
 
   /**

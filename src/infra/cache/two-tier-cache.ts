@@ -26,8 +26,9 @@ type Stored = { json: string; value: unknown };
  *
  * Consistency rules, each closing a race:
  * - A write invalidates L1 everywhere (acknowledged) *before* deleting the L2 key, so a process that was
- *   loading the old value either wrote it to L2 before the delete or sees the new epoch and does not.
- * - A load that started before an invalidation (epoch changed) is returned but not cached.
+ *   loading the old value either wrote it to L2 before the delete or sees the key's invalidation and does not.
+ * - A load that started before an invalidation of its key is returned but not cached. Per key, not one
+ *   epoch for the whole cache: under a steady stream of writes, loads of other keys must still fill it.
  * - For a short window after its invalidation a key (or a tag) is loaded from the primary, so a lagging
  *   replica cannot refill the cache with the old row.
  * - L1 is bypassed while invalidations may be missed (subscriber down, or Redis unhealthy), and cleared
@@ -38,10 +39,14 @@ export class TwoTierCache {
   private readonly logger = new Logger('Cache');
   private readonly l1: LRUCache<string, Stored>;
   private readonly inflight = new Map<string, Promise<unknown>>();
-  private readonly recentlyInvalidated = new Map<string, number>();
+  // key → when its primary-read window ends and the epoch of its last invalidation.
+  private readonly recentlyInvalidated = new Map<string, { freshUntil: number; epoch: number }>();
   private readonly tagVersions = new Map<string, number>();
   private readonly tagsBumpedAt = new Map<string, number>();
+  // Counts invalidations. Loads that started before `untrustedBefore` cache nothing: their key's
+  // invalidation may have been pruned from `recentlyInvalidated`, or L1 was cleared while they ran.
   private epoch = 0;
+  private untrustedBefore = 0;
   // Plain numbers on the hot path; the Prometheus counter reads them at scrape time.
   private readonly counts = { l1Hit: 0, l1Miss: 0, l2Hit: 0, l2Miss: 0 };
   private readonly unacknowledged: Counter;
@@ -158,11 +163,11 @@ export class TwoTierCache {
   }
 
   private apply(keys: string[], tags: Record<string, number>): void {
-    this.epoch++;
+    const epoch = ++this.epoch;
     const freshUntil = Date.now() + this.config.READ_YOUR_WRITES_WINDOW_MS;
     for (const key of keys) {
       this.l1.delete(key);
-      this.recentlyInvalidated.set(key, freshUntil);
+      this.recentlyInvalidated.set(key, { freshUntil, epoch });
     }
     for (const [tag, version] of Object.entries(tags)) {
       this.tagVersions.set(tag, Math.max(version, this.tagVersions.get(tag) ?? 0));
@@ -170,8 +175,11 @@ export class TwoTierCache {
     }
     if (this.recentlyInvalidated.size > 10_000) {
       const now = Date.now();
-      for (const [key, until] of this.recentlyInvalidated)
-        if (until <= now) this.recentlyInvalidated.delete(key);
+      for (const [key, entry] of this.recentlyInvalidated) {
+        if (entry.freshUntil > now) continue;
+        this.recentlyInvalidated.delete(key);
+        this.untrustedBefore = Math.max(this.untrustedBefore, entry.epoch);
+      }
     }
   }
 
@@ -188,7 +196,7 @@ export class TwoTierCache {
       if (cached != null) {
         this.counts.l2Hit++;
         const value = cached === NOT_FOUND ? null : (JSON.parse(cached) as T);
-        if (useL1 && epoch === this.epoch)
+        if (useL1 && !this.invalidatedSince(key, epoch))
           this.l1.set(key, { json: cached, value }, { ttl: this.l1Ttl(value) });
         return value;
       }
@@ -197,7 +205,7 @@ export class TwoTierCache {
     // Right after a write, replicas may not have it yet: such loads read from the primary.
     const value = fresh ? await requestContext.preferPrimary(loader) : await loader();
     // An invalidation arrived while loading: the value may predate the write. Serve it, cache nothing.
-    if (epoch !== this.epoch) return value;
+    if (this.invalidatedSince(key, epoch)) return value;
     const json = value === null ? NOT_FOUND : JSON.stringify(value);
     const ttlMs =
       value === null
@@ -211,9 +219,15 @@ export class TwoTierCache {
     return value;
   }
 
+  /** Whether `key` may have been invalidated after a load that started at `epoch`. */
+  private invalidatedSince(key: string, epoch: number): boolean {
+    if (epoch < this.untrustedBefore) return true;
+    return (this.recentlyInvalidated.get(key)?.epoch ?? 0) > epoch;
+  }
+
   private writtenRecently(key: string, tags: string[] = []): boolean {
     const since = Date.now() - this.config.READ_YOUR_WRITES_WINDOW_MS;
-    if ((this.recentlyInvalidated.get(key) ?? 0) > Date.now()) return true;
+    if ((this.recentlyInvalidated.get(key)?.freshUntil ?? 0) > Date.now()) return true;
     return tags.some((tag) => (this.tagsBumpedAt.get(tag) ?? 0) > since);
   }
 
@@ -231,5 +245,7 @@ export class TwoTierCache {
   private clearL1(reason: string): void {
     if (this.l1.size) this.logger.log(`dropping ${this.l1.size} in-process entries: ${reason}`);
     this.l1.clear();
+    // Loads still in flight may carry values from before the invalidations this process missed.
+    this.untrustedBefore = ++this.epoch;
   }
 }

@@ -100,9 +100,24 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   /** Runs work in one primary transaction, then opens the caller's read-your-writes window. */
   async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const result = await this.primary.transaction(work);
+    await this.markWriter();
+    return result;
+  }
+
+  /**
+   * Runs a single statement on the primary outside a transaction (one statement is atomic on its own:
+   * `UPDATE … RETURNING` saves the BEGIN and COMMIT round trips), then opens the read-your-writes window.
+   * For work of more than one statement use write().
+   */
+  async writeStatement<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const result = await work(this.primary.manager);
+    await this.markWriter();
+    return result;
+  }
+
+  private async markWriter(): Promise<void> {
     const clientId = requestContext.current()?.clientId;
     if (clientId) await this.recentWriters.mark(clientId);
-    return result;
   }
 
   /** The replica a read would use now, or null for the primary (e.g. to open a stream). */
