@@ -16,7 +16,7 @@ export async function profileCachedRead(stack, ids, name) {
   let result;
   let stopMs = 0;
   try {
-    result = await measure(stack, app, { loadName: 'get-one', ids, label: 'profile' });
+    result = await measure(stack, app, { loadName: settings.profileLoad, ids, label: 'profile' });
   } finally {
     // V8 writes the profile when the process exits (the app's drain ends in process.exit).
     const stopping = performance.now();
@@ -46,7 +46,7 @@ export function profileSection(profile) {
   if (profile.error) return `## CPU profile\n\n**failed**: ${profile.error}`;
   const s = profile.summary;
   return [
-    '## CPU profile: cached GET /products/:id',
+    `## CPU profile: ${settings.profileLoad === 'get-one' ? 'cached GET /products/:id' : settings.profileLoad}`,
     '',
     `\`node --cpu-prof\`, WEB_CONCURRENCY=1 on core 0, ${profile.seconds} s of the cached read under wrk (${int(profile.result.rps)} req/s with the profiler on). Samples from the measured run only (not startup, warm-up or shutdown): busy ${int(s.busyMs)} ms, idle ${int(s.idleMs)} ms. The profile itself is \`${profile.file}\` (git-ignored; open it in Chrome DevTools → Performance).`,
     '',

@@ -47,6 +47,8 @@ export const settings = {
   only: env.BENCH_ONLY ? new RegExp(env.BENCH_ONLY) : null,
   /** Run the CPU profile of the cached read at the end of `npm run bench` (0 to skip). */
   profile: env.BENCH_PROFILE !== '0',
+  /** The load `npm run bench:profile` profiles (a key of scenarios.mjs `loads`). */
+  profileLoad: env.BENCH_PROFILE_LOAD || 'get-one',
   /** Seeded products: the uncached read picks among all of them. */
   products: Number(env.BENCH_PRODUCTS ?? 100_000),
   /** Keep the app's request log in .local/bench/logs instead of /dev/null (it grows ~10 MB/s). */
