@@ -91,8 +91,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   // A terminal's Ctrl-C reaches the children too; forwarding is for SIGTERM from a supervisor.
   process.on(signal, shutdown);
 }
-// `npm start` runs this under a shell that does not pass SIGTERM on when npm gets it, so npm exits and
-// leaves us orphaned: treat losing our parent as the stop signal too.
+// `npm start` execs this in place of npm's shell, so the SIGTERM npm forwards reaches us and npm exits
+// with our exit code. A parent that goes away without a signal (a killed npm) is a stop signal too.
 const parentPid = process.ppid;
 setInterval(() => process.ppid !== parentPid && shutdown(), 250).unref();
 // A rolling restart request is passed straight to the cluster primary.

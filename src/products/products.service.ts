@@ -83,10 +83,13 @@ export class ProductsService {
     return { items, nextCursor };
   }
 
-  create(input: CreateProductDto): Promise<Product> {
-    return this.router.write((em) =>
+  async create(input: CreateProductDto): Promise<Product> {
+    const product = await this.router.write((em) =>
       em.save(em.create(Product, { description: '', stock: 0, ...input })),
     );
+    // Cached list pages must show the new product from the next request on.
+    await this.cache.invalidate([], [PRODUCTS_TAG]);
+    return product;
   }
 
   /** Applies the change only if `version` is still current: a stale writer gets 409, never a lost update. */
