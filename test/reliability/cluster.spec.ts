@@ -20,7 +20,7 @@ describe('cluster supervisor (WEB_CONCURRENCY=2)', () => {
     await until(() => workerPids(app).length === 3, 15_000);
     const replacedInMs = Date.now() - killedAt;
     console.log(`worker replaced ${replacedInMs} ms after SIGKILL`);
-    expect(app.output()).toMatch(/worker died unexpectedly; replacing it/);
+    await app.waitForOutput(/worker died unexpectedly; replacing it/, 5_000);
     const ready = await fetch(`${app.url}/health/ready`);
     expect(ready.status).toBe(200);
   });

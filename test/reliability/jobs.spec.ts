@@ -107,6 +107,8 @@ describe('job workers: at-least-once, idempotent, retried, dead-lettered, draine
     const w = await worker();
     const { userId, jobId } = await register('fail2');
     const job = await settled(jobId);
+    // Log lines are written in batches (up to 250 ms later): wait for the last one before counting.
+    await w.waitForOutput(new RegExp(`job ${jobId} \\(welcome\\) completed`), 5_000);
     const retries = w
       .output()
       .match(new RegExp(`job ${jobId} \\(welcome\\) failed.*will retry`, 'g'));
@@ -260,7 +262,7 @@ describe('job workers: at-least-once, idempotent, retried, dead-lettered, draine
     // The second run found the notification already recorded: applied exactly once.
     expect(job.returnvalue).toEqual({ outcome: 'duplicate' });
     expect(await deliveries(userId)).toBe(1);
-    expect(second.output()).toMatch(new RegExp(`job ${jobId} \\(welcome\\) completed`));
+    await second.waitForOutput(new RegExp(`job ${jobId} \\(welcome\\) completed`), 5_000);
   });
 
   it('the recurring job runs once per period for the whole deployment, with two worker processes', async () => {

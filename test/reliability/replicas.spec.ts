@@ -197,7 +197,8 @@ describe('replica-aware routing against a real streaming replica', () => {
     );
     expect(response.status).toBe(200);
     expect(lines - 1).toBeGreaterThanOrEqual(100_000);
-    // Holding 100,000 rows as objects would take several times the CSV's size; streaming stays under it.
-    expect(peak - before).toBeLessThan(bytes / 1e6);
+    // Holding 100,000 rows as objects (~400 B each) plus the CSV text would take over 50 MB. Streaming
+    // stays well under twice the CSV's size; the young generation alone moves RSS by ~10 MB here.
+    expect(peak - before).toBeLessThan((2 * bytes) / 1e6);
   });
 });
