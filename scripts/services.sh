@@ -11,6 +11,7 @@
 #   services.sh status  [--dir DIR]   exit 0 if all three run, else 3
 #   services.sh env     [--dir DIR]   print DIR/env (exit 1 if the stack is not up)
 #   services.sh stop-replica [--mode fast|immediate] | start-replica
+#   services.sh stop-primary [--mode fast|immediate] | start-primary
 #   services.sh stop-redis (SIGKILL) | start-redis | pause-redis (SIGSTOP) | resume-redis (SIGCONT)
 #   services.sh psql primary|replica [psql args...]
 #
@@ -646,6 +647,23 @@ cmd_start_replica() {
   wait_until 30 "replica on port $PG_REPLICA_PORT" pg_ready "$PG_REPLICA_PORT"
 }
 
+cmd_stop_primary() {
+  find_pg_bindir
+  init_pg_user
+  [[ -d $DIR ]] || die "no stack in $DIR"
+  lock_dir
+  pg_stop "$PRIMARY_DATA" primary "$STOP_MODE"
+}
+
+cmd_start_primary() {
+  find_pg_bindir
+  init_pg_user
+  load_ports
+  lock_dir
+  pg_start "$PRIMARY_DATA" primary "$PG_PRIMARY_PORT"
+  wait_until 30 "primary on port $PG_PRIMARY_PORT" pg_ready "$PG_PRIMARY_PORT"
+}
+
 cmd_stop_redis() {
   local pid
   pid=$(redis_pid) || { log "redis is not running"; return 0; }
@@ -690,6 +708,8 @@ main() {
     down) cmd_down ;;
     status) cmd_status || exit "$?" ;; # exit 3 is an answer, not an error
     env) cmd_env ;;
+    stop-primary) cmd_stop_primary ;;
+    start-primary) cmd_start_primary ;;
     stop-replica) cmd_stop_replica ;;
     start-replica) cmd_start_replica ;;
     stop-redis) cmd_stop_redis ;;

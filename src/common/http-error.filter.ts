@@ -19,6 +19,12 @@ export interface ErrorBody {
 
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_STATEMENT_TIMEOUT = '57014';
+// The database cannot be reached or is going away: connection refused or reset, SQLSTATE class 08
+// (connection exception), 57P01-57P03 (shut down, crashed, starting up), and pg's pool and socket errors.
+// An outage to retry, not a bug.
+const DB_UNAVAILABLE_CODE = /^(08|57P0[123]$|ECONNREFUSED$|ECONNRESET$|ETIMEDOUT$|EPIPE$)/;
+const DB_UNAVAILABLE_MESSAGE =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 // What ioredis says when Redis cannot take a command (no offline queue, closed, timed out): an outage, not a bug.
 const REDIS_UNAVAILABLE =
   /^(Stream isn't writeable and enableOfflineQueue options is false|Connection is closed\.|Command timed out|Reached the max retries per request limit)/;
@@ -66,6 +72,17 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
       statusCode: 503,
       error: 'Service Unavailable',
       message: 'A dependency (Redis) is unavailable; retry later',
+      requestId,
+    };
+  }
+  if (
+    (typeof code === 'string' && DB_UNAVAILABLE_CODE.test(code)) ||
+    (exception instanceof Error && DB_UNAVAILABLE_MESSAGE.test(exception.message))
+  ) {
+    return {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'The database is unavailable; retry later',
       requestId,
     };
   }

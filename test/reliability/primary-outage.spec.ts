@@ -1,0 +1,79 @@
+import { adminLogin, call, json } from '../support/api.js';
+import { type AppProcess, startApp } from '../support/app-process.js';
+import {
+  downStack,
+  migrate,
+  seed,
+  services,
+  type StackEnv,
+  stackDir,
+  upStack,
+} from '../support/stack.js';
+import { eventually } from '../support/wait.js';
+
+// This suite stops its primary, so it has a stack of its own.
+const DIR = stackDir('primary');
+
+describe('primary outage', () => {
+  let stack: StackEnv;
+  let app: AppProcess;
+  let admin: string;
+  let product: { id: string; version: number };
+
+  beforeAll(async () => {
+    downStack(DIR);
+    stack = upStack(DIR);
+    migrate(stack);
+    seed(stack, 100, 5);
+    // The cache is off: reads must reach a database for this suite to mean anything.
+    app = await startApp(stack, {
+      env: { CACHE_ENABLED: 'false', READ_YOUR_WRITES_WINDOW_MS: '0' },
+    });
+    admin = (await adminLogin(app.url)).accessToken;
+    product = (await call(app.url, 'GET', '/products?limit=1')).body.items[0];
+  });
+  afterAll(async () => {
+    await app?.stop();
+    downStack(DIR);
+  });
+
+  it('primary down: ready 503 naming the primary, live 200, reads from the replica, writes 503; back without a restart', async () => {
+    const ready = async () => {
+      const response = await fetch(`${app.url}/health/ready`);
+      return { status: response.status, body: await json(response) };
+    };
+    expect((await ready()).status).toBe(200);
+
+    services(DIR, 'stop-primary', '--mode', 'immediate');
+    const downAfterMs = await eventually(ready, (r) => r.status === 503, 10_000);
+    const down = await ready();
+    expect(down.body.error.primary.status).toBe('down');
+    expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+
+    const read = await call(app.url, 'GET', `/products/${product.id}`);
+    expect(read.status).toBe(200);
+    expect(read.headers.get('x-db-route')).toBe('replica');
+
+    const patch = () =>
+      call(app.url, 'PATCH', `/products/${product.id}`, {
+        token: admin,
+        body: { version: product.version, stock: 7 },
+      });
+    const write = await patch();
+    expect(write.status).toBe(503);
+    expect(write.body).toMatchObject({
+      statusCode: 503,
+      message: 'The database is unavailable; retry later',
+    });
+    expect(typeof write.body.requestId).toBe('string');
+    expect(JSON.stringify(write.body)).not.toMatch(/\bat .*\.js/); // no stack
+
+    services(DIR, 'start-primary');
+    const backAfterMs = await eventually(ready, (r) => r.status === 200, 20_000);
+    const retried = await eventually(patch, (r) => r.status === 200, 10_000);
+    console.log(
+      `primary outage: ready 503 after ${downAfterMs} ms; read from the replica ${read.status}; ` +
+        `write ${write.status}; ready 200 again ${backAfterMs} ms after the restart, write accepted ${retried} ms later`,
+    );
+  });
+});
