@@ -6,7 +6,7 @@ import type { Client } from 'pg';
 import { adminLogin, call, json, newUser } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { primaryClient, sleep, startWorker, until, vmRssKb } from '../support/jobs.js';
-import { downStack, migrate, seed, type StackEnv, stackDir, upStack } from '../support/stack.js';
+import { downStack, stackDir, type StackEnv, upOwnStack } from '../support/stack.js';
 
 // CSV product import end to end: multipart upload to the API, the job in the worker process.
 // Its own stack: it writes 100,000 products.
@@ -64,10 +64,7 @@ describe('product CSV import (POST /products/imports, worker job)', () => {
     call(api.url, 'GET', `/products/imports/${id}`, { token: admin }).then((r) => r.body);
 
   beforeAll(async () => {
-    downStack(DIR);
-    stack = upStack(DIR);
-    migrate(stack);
-    seed(stack, 100, 2);
+    stack = upOwnStack(DIR, 100, 2);
     dir = mkdtempSync(join(tmpdir(), 'import-test-'));
     // API and worker on one host here, so they share the storage folder.
     const storage = { IMPORT_STORAGE_DIR: join(dir, 'storage'), IMPORT_MAX_BYTES: '20000000' };

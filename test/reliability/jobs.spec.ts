@@ -12,7 +12,7 @@ import {
   until,
 } from '../support/jobs.js';
 import { scrape } from '../support/metrics.js';
-import { downStack, migrate, seed, type StackEnv, stackDir, upStack } from '../support/stack.js';
+import { downStack, stackDir, type StackEnv, upOwnStack } from '../support/stack.js';
 
 // Delivery guarantees of the job workers against real Redis and Postgres: retries, dead letters,
 // graceful drain, stalled-job recovery after kill -9, and a recurring job shared by two workers.
@@ -79,10 +79,7 @@ describe('job workers: at-least-once, idempotent, retried, dead-lettered, draine
     ).then(async () => (await notifications.getJob(jobId)) as Job);
 
   beforeAll(async () => {
-    downStack(DIR);
-    stack = upStack(DIR);
-    migrate(stack);
-    seed(stack, 500, 5);
+    stack = upOwnStack(DIR, 500, 5);
     api = await startApp(stack);
     admin = (await adminLogin(api.url)).accessToken;
     db = await primaryClient(stack);

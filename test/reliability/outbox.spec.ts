@@ -4,15 +4,7 @@ import type { Client } from 'pg';
 import { adminLogin, call, json } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { appQueue, primaryClient, sleep, startWorker, until } from '../support/jobs.js';
-import {
-  downStack,
-  migrate,
-  seed,
-  services,
-  type StackEnv,
-  stackDir,
-  upStack,
-} from '../support/stack.js';
+import { downStack, services, stackDir, type StackEnv, upOwnStack } from '../support/stack.js';
 
 // The welcome notification goes through a transactional outbox: enqueued if and only if the registration
 // commits, and not lost when the API dies right after the commit. This suite pauses and kills Redis and
@@ -38,10 +30,7 @@ describe('transactional outbox and fail-fast producers', () => {
     Number((await db.query(sql, params)).rows[0].n);
 
   beforeAll(async () => {
-    downStack(DIR);
-    stack = upStack(DIR);
-    migrate(stack);
-    seed(stack, 100, 2);
+    stack = upOwnStack(DIR, 100, 2);
     db = await primaryClient(stack);
     notifications = appQueue(stack, 'notifications');
   });

@@ -1,14 +1,6 @@
 import { adminLogin, call, json } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
-import {
-  downStack,
-  migrate,
-  seed,
-  services,
-  type StackEnv,
-  stackDir,
-  upStack,
-} from '../support/stack.js';
+import { downStack, services, stackDir, type StackEnv, upOwnStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 
 // This suite stops its primary, so it has a stack of its own.
@@ -21,10 +13,7 @@ describe('primary outage', () => {
   let product: { id: string; version: number };
 
   beforeAll(async () => {
-    downStack(DIR);
-    stack = upStack(DIR);
-    migrate(stack);
-    seed(stack, 100, 5);
+    stack = upOwnStack(DIR, 100, 5);
     // The cache is off: reads must reach a database for this suite to mean anything.
     app = await startApp(stack, {
       env: { CACHE_ENABLED: 'false', READ_YOUR_WRITES_WINDOW_MS: '0' },

@@ -1,14 +1,6 @@
 import { call } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
-import {
-  downStack,
-  migrate,
-  seed,
-  services,
-  type StackEnv,
-  stackDir,
-  upStack,
-} from '../support/stack.js';
+import { downStack, services, stackDir, type StackEnv, upOwnStack } from '../support/stack.js';
 import { sleep } from '../support/wait.js';
 
 // This suite kills and freezes its Redis, so it has a stack of its own.
@@ -71,10 +63,7 @@ describe('Redis outage under a stream of product reads', () => {
   let ids: string[];
 
   beforeAll(async () => {
-    downStack(DIR);
-    stack = upStack(DIR);
-    migrate(stack);
-    seed(stack, 200, 5);
+    stack = upOwnStack(DIR, 200, 5);
     app = await startApp(stack, { env: { REDIS_COMMAND_TIMEOUT_MS: '250' } });
     ids = (await call(app.url, 'GET', '/products?limit=50')).body.items.map(
       (p: { id: string }) => p.id,

@@ -2,15 +2,7 @@ import { readFileSync } from 'node:fs';
 import { adminLogin, call, json } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { streamRequests } from '../support/load.js';
-import {
-  downStack,
-  migrate,
-  seed,
-  services,
-  type StackEnv,
-  stackDir,
-  upStack,
-} from '../support/stack.js';
+import { downStack, services, stackDir, type StackEnv, upOwnStack } from '../support/stack.js';
 import { eventually, sleep } from '../support/wait.js';
 
 // This suite stops, pauses and delays its replica, so it has a stack of its own.
@@ -26,10 +18,7 @@ describe('replica-aware routing against a real streaming replica', () => {
   const psqlReplica = (sql: string) => services(DIR, 'psql', 'replica', '-c', sql);
 
   beforeAll(async () => {
-    downStack(DIR);
-    stack = upStack(DIR);
-    migrate(stack);
-    seed(stack, 100_000, 10);
+    stack = upOwnStack(DIR, 100_000, 10);
     // The cache is off here: these tests are about where database reads go.
     app = await startApp(stack, {
       env: {

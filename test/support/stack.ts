@@ -90,3 +90,15 @@ export function migrate(env: StackEnv): void {
     timeout: 60_000,
   });
 }
+
+/**
+ * A stack of a suite's own (for suites that stop, pause or delay a service): purged, brought up,
+ * migrated and seeded. Pair it with downStack(dir) in afterAll.
+ */
+export function upOwnStack(dir: string, products: number, users: number): StackEnv {
+  downStack(dir);
+  const env = upStack(dir);
+  migrate(env);
+  seed(env, products, users);
+  return env;
+}
