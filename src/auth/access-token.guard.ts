@@ -10,6 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
 import { requestContext } from '../common/request-context.js';
+import { RouteMemo } from '../common/route-memo.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Actor } from '../users/users.service.js';
 import type { Role } from '../users/user.entity.js';
@@ -32,8 +33,10 @@ export type AuthenticatedRequest = FastifyRequest & { user: Actor };
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
-  // Handler, then class: a handler inherited by two controllers may carry each one's class-level roles.
-  private readonly routeRoles = new WeakMap<object, WeakMap<object, Role[] | undefined>>();
+  // The route's @Auth() roles (undefined: a public route), read from its metadata once per route.
+  private readonly routeRoles = new RouteMemo((targets) =>
+    this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets),
+  );
 
   constructor(
     private readonly jwt: JwtService,
@@ -43,7 +46,7 @@ export class AccessTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const roles = this.rolesFor(context);
+    const roles = this.routeRoles.get(context);
     const header = request.headers.authorization;
     if (roles === undefined) {
       if (header) await this.authenticate(request, header).catch(() => undefined);
@@ -55,21 +58,6 @@ export class AccessTokenGuard implements CanActivate {
       throw new ForbiddenException(`Requires role: ${roles.join(' or ')}`);
     }
     return true;
-  }
-
-  /** The route's @Auth() roles (undefined: a public route), read from its metadata once per route. */
-  private rolesFor(context: ExecutionContext): Role[] | undefined {
-    const handler = context.getHandler();
-    const classRef = context.getClass();
-    let byClass = this.routeRoles.get(handler);
-    if (!byClass) this.routeRoles.set(handler, (byClass = new WeakMap()));
-    if (!byClass.has(classRef)) {
-      byClass.set(
-        classRef,
-        this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [handler, classRef]),
-      );
-    }
-    return byClass.get(classRef);
   }
 
   /**

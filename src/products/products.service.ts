@@ -1,9 +1,10 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { pipeline, type Readable } from 'node:stream';
 import { TwoTierCache } from '../infra/cache/two-tier-cache.js';
 import { hydrate } from '../infra/database/hydrate.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
 import { ReplicaRouter } from '../infra/database/replica-router.js';
+import { versionedUpdate } from '../infra/database/versioned-update.js';
 import { ProductDto } from './dto/product.dto.js';
 import type { CreateProductDto } from './dto/create-product.dto.js';
 import type { ListProductsQuery, SortKey } from './dto/list-products.query.js';
@@ -94,43 +95,11 @@ export class ProductsService {
 
   /** Applies the change only if `version` is still current: a stale writer gets 409, never a lost update. */
   async update(id: string, changes: UpdateProductDto): Promise<Product> {
-    const product = await this.applyUpdate(id, changes);
+    const { version, ...fields } = changes;
+    const product = await versionedUpdate(this.router, Product, id, version, fields);
     // After the commit, before the response: once the caller hears back, no process serves the old row.
     await this.cache.invalidate([productKey(id)], [PRODUCTS_TAG]);
     return product;
-  }
-
-  /** One `UPDATE … WHERE version = :version RETURNING *`: no transaction, one round trip when it applies. */
-  private async applyUpdate(
-    id: string,
-    { version, ...changes }: UpdateProductDto,
-  ): Promise<Product> {
-    if (Object.keys(changes).length === 0) return this.current(id, version);
-    const result = await this.router.writeStatement((em) =>
-      em
-        .createQueryBuilder()
-        .update(Product)
-        .set(changes) // TypeORM adds version = version + 1 and updated_at = now()
-        .where('id = :id AND version = :version', { id, version })
-        .returning('*')
-        .execute(),
-    );
-    const [row] = result.raw as Array<Record<string, unknown>>;
-    if (row) return hydrate(this.router.primary.manager, Product, row);
-    // Nothing matched: a missing row is a 404, a newer version a 409.
-    return this.current(id, version);
-  }
-
-  /** The row from the primary if it is still at `version`; 404 when missing, 409 when newer. */
-  private async current(id: string, version: number): Promise<Product> {
-    const current = await this.router.primary.manager.findOneBy(Product, { id });
-    if (!current) throw new NotFoundException(`Product ${id} not found`);
-    if (current.version !== version) {
-      throw new ConflictException(
-        `Product ${id} is at version ${current.version}, not ${version}; read it again and retry`,
-      );
-    }
-    return current;
   }
 
   async remove(id: string): Promise<void> {

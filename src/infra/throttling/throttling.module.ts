@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { RouteMemo } from '../../common/route-memo.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { GuardedRedis } from '../redis/guarded-redis.js';
@@ -23,6 +24,10 @@ import { STRICT_THROTTLE } from './throttle.decorators.js';
         reflector: Reflector,
         metrics: Metrics,
       ) => {
+        // Routes marked @StrictThrottle(), read from their metadata once per route.
+        const strictRoutes = new RouteMemo(([handler]) =>
+          Boolean(reflector.get<boolean>(STRICT_THROTTLE, handler)),
+        );
         const storage = new RedisThrottlerStorage(redis, (name) =>
           name === 'auth' ? config.THROTTLE_AUTH_WITHOUT_REDIS : 'open',
         );
@@ -44,7 +49,7 @@ import { STRICT_THROTTLE } from './throttle.decorators.js';
               name: 'auth',
               limit: config.THROTTLE_AUTH_LIMIT,
               ttl: config.THROTTLE_AUTH_TTL_MS,
-              skipIf: (context) => !reflector.get<boolean>(STRICT_THROTTLE, context.getHandler()),
+              skipIf: (context) => !strictRoutes.get(context),
             },
           ],
           storage,
