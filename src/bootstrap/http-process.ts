@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { Lifecycle } from '../infra/health/lifecycle.js';
 import { createHttpApp } from './http-app.js';
-import { closeWhileReapingIdleSockets, installGracefulShutdown } from './shutdown.js';
+import { closeHttpThenApp, installGracefulShutdown } from './shutdown.js';
 
 /** One HTTP process: the whole app when WEB_CONCURRENCY=1, or one cluster worker. */
 export async function runHttpProcess(config: AppConfig): Promise<void> {
@@ -12,9 +11,9 @@ export async function runHttpProcess(config: AppConfig): Promise<void> {
   installGracefulShutdown({
     beginDrain: () => app.get(Lifecycle).beginShutdown(),
     drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
-    // Nest closes the HTTP server first (in-flight requests finish), then runs shutdown hooks that
-    // close the database pools and Redis connections.
-    close: () => closeWhileReapingIdleSockets(app.getHttpServer() as Server, () => app.close()),
+    // The HTTP server closes first (in-flight requests finish), then the shutdown hooks close the
+    // database pools and Redis connections.
+    close: () => closeHttpThenApp(app),
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     log: (message) => logger.log(message),
   });
