@@ -12,6 +12,13 @@ export const loads = {
     script: 'static.lua',
     path: (ids) => `/products/${ids.one[0]}`,
   },
+  'get-one-50k-clients': {
+    title:
+      'GET /products/:id, one id, each request from one of 50,000 client addresses (X-Forwarded-For)',
+    script: 'many-clients.lua',
+    path: (ids) => `/products/${ids.one[0]}`,
+    args: ['50000'],
+  },
   'get-random': {
     title: `GET /products/:id, a random id of all ${settings.products.toLocaleString('en')} each time`,
     script: 'random-get.lua',
@@ -96,6 +103,16 @@ export const appScenarios = [
     name: 'cached-get-no-throttle-no-log',
     load: 'get-one',
     env: { THROTTLE_ENABLED: 'false', REQUEST_LOGGING: 'false' },
+  },
+  // Each of the two on its own.
+  { name: 'cached-get-no-throttle', load: 'get-one', env: { THROTTLE_ENABLED: 'false' } },
+  { name: 'cached-get-no-log', load: 'get-one', env: { REQUEST_LOGGING: 'false' } },
+  // Many clients at a production limit (600 a minute each, about 8 a minute each here): each address has
+  // its own counter, so the throttler's cost is what real traffic pays, not one hot key's.
+  {
+    name: 'cached-get-50k-clients',
+    load: 'get-one-50k-clients',
+    env: { TRUST_PROXY: 'true', THROTTLE_LIMIT: '600' },
   },
   { name: 'uncached-get', load: 'get-random', env: CACHE_MISSES },
   { name: 'list-page', load: 'list-page', env: {} },

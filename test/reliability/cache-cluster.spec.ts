@@ -144,3 +144,41 @@ describe('rate limits shared by 2 cluster workers', () => {
     expect(other.status).toBe(401);
   });
 });
+
+describe('a busy client over 2 cluster workers (quota leases)', () => {
+  let app: AppProcess;
+  const client = { ...fresh, 'x-forwarded-for': `10.${process.pid % 250}.${Date.now() % 250}.8` };
+  beforeAll(async () => {
+    app = await startApp(sharedStackEnv(), {
+      env: {
+        WEB_CONCURRENCY: '2',
+        TRUST_PROXY: 'true',
+        THROTTLE_LIMIT: '1000',
+        THROTTLE_TTL_MS: '120000',
+      },
+    });
+  });
+  afterAll(() => app.stop());
+
+  it('admits at most the limit in all, at most 1% early, with most hits paid by leases', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 1_100; i++) {
+      statuses.push((await call(app.url, 'GET', '/products?limit=1', { headers: client })).status);
+    }
+    const admitted = statuses.filter((s) => s === 200).length;
+    const refused = statuses.filter((s) => s === 429).length;
+    const metrics = await (await fetch(`${app.metricsUrl}/metrics`)).text();
+    const counted = (via: string) =>
+      Number(
+        metrics.match(new RegExp(`^throttle_checks_total\\{counted="${via}"\\} (\\d+)`, 'm'))?.[1],
+      );
+    console.log(
+      `quota leases: 1,100 requests over 2 workers, limit 1,000: ${admitted} admitted, ${refused} refused; ` +
+        `${counted('redis')} checks asked Redis, ${counted('lease')} were paid by a lease`,
+    );
+    expect(admitted + refused).toBe(1_100);
+    expect(admitted).toBeLessThanOrEqual(1_000);
+    expect(admitted).toBeGreaterThanOrEqual(990);
+    expect(counted('lease')).toBeGreaterThan(counted('redis'));
+  });
+});

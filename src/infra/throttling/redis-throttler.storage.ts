@@ -3,17 +3,27 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import type { GuardedRedis } from '../redis/guarded-redis.js';
 import { FixedWindowCounters } from './fixed-window.js';
+import { type Hit, QuotaLeases } from './quota-leases.js';
 
-// One round trip, atomic: every process and pod increments the same counter.
-const HIT_SCRIPT = `
-local hits = redis.call('INCR', KEYS[1])
-if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+// One round trip, atomic: every process and pod counts against the same counter. It grants up to ARGV[3]
+// hits but never more than the limit leaves; over the limit it still counts the hit (so it is refused).
+const LEASE_SCRIPT = `
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local grant = math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) - used)
+if grant < 1 then grant = 1 end
+local hits = redis.call('INCRBY', KEYS[1], grant)
+if hits == grant then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {hits, ttl}`;
+return {hits, ttl, grant}`;
 
 type ThrottleClient = Redis & {
-  throttleHit(key: string, ttlMs: number): Promise<[number, number]>;
+  throttleLease(
+    key: string,
+    ttlMs: number,
+    limit: number,
+    wanted: number,
+  ): Promise<[number, number, number]>;
 };
 
 export type WithoutRedis = 'open' | 'memory' | 'closed';
@@ -27,19 +37,27 @@ export interface ThrottleStorageStats {
 /**
  * Fixed-window counters in Redis. @nestjs/throttler's own storage keeps an array of timestamps per key
  * in each process and filters it on every request: per-process limits, and O(hits) work on a hot key.
- * Here a hit is one INCR, whatever the load on the key, and the limit holds across processes and pods.
+ * Here a hit costs at most one INCRBY, whatever the load on the key, and the limit holds across processes
+ * and pods; a busy key takes its hits in leases (see QuotaLeases), so most of its hits cost no round trip.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('Throttler');
   private readonly fallback = new FixedWindowCounters();
   readonly stats: ThrottleStorageStats = { failOpen: 0, memory: 0, closed: 0 };
   private lastWarning = 0;
+  readonly leases: QuotaLeases;
 
   constructor(
     private readonly redis: GuardedRedis,
     private readonly policyFor: (throttlerName: string) => WithoutRedis,
   ) {
-    redis.client.defineCommand('throttleHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    redis.client.defineCommand('throttleLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
+    this.leases = new QuotaLeases(async (key, ttlMs, limit, wanted) => {
+      const [hits, msLeft, granted] = await this.redis.run((client) =>
+        (client as ThrottleClient).throttleLease(key, ttlMs, limit, wanted),
+      );
+      return { hits, msLeft, granted };
+    });
   }
 
   async increment(
@@ -49,15 +67,14 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     _blockDuration: number,
     throttlerName: string,
   ) {
-    let hits: number;
-    let msLeft: number;
+    let hit: Hit;
     try {
-      [hits, msLeft] = await this.redis.run((client) =>
-        (client as ThrottleClient).throttleHit(key, ttl),
-      );
+      hit = await this.leases.hit(key, ttl, limit);
     } catch (error) {
-      ({ hits, msLeft } = this.withoutRedis(key, ttl, throttlerName, error as Error));
+      const { hits, msLeft } = this.withoutRedis(key, ttl, throttlerName, error as Error);
+      hit = { totalHits: hits, msLeft };
     }
+    const { totalHits: hits, msLeft } = hit;
     const secondsLeft = Math.max(1, Math.ceil(msLeft / 1000));
     // The window is the block: a client over the limit waits for its window to end.
     return {

@@ -42,6 +42,16 @@ import { STRICT_THROTTLE } from './throttle.decorators.js';
             this.inc({ outcome: 'closed' }, storage.stats.closed);
           },
         });
+        metrics.counter({
+          name: 'throttle_checks_total',
+          help: 'Rate-limit checks by where they were counted: redis (a round trip) or lease (a token this process leased)',
+          labelNames: ['counted'],
+          collect() {
+            this.reset();
+            this.inc({ counted: 'redis' }, storage.leases.stats.redis);
+            this.inc({ counted: 'lease' }, storage.leases.stats.local);
+          },
+        });
         return {
           throttlers: [
             { name: 'default', limit: config.THROTTLE_LIMIT, ttl: config.THROTTLE_TTL_MS },
