@@ -57,7 +57,7 @@ export function appEnv(stack, extra = {}) {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
     // As the production image sets it (Dockerfile): the heap bound the RSS figures are measured under.
-    NODE_OPTIONS: '--max-old-space-size=256',
+    NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=16',
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     JWT_SECRET: settings.jwtSecret,

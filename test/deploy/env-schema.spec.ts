@@ -116,7 +116,7 @@ describe('deploy env vs src/config/env.schema.ts', () => {
     expect(
       [...env.keys()].filter((k) => !schemaKeys.includes(k) && !runtimeKeys.includes(k)),
     ).toEqual([]);
-    expect(env.get('NODE_OPTIONS')).toMatch(/--max-old-space-size=\d+/);
+    expect(env.get('NODE_OPTIONS')).toMatch(/^--max-old-space-size=\d+ --max-semi-space-size=\d+$/);
     const defaults = envSchema.parse({
       DATABASE_URL: 'postgres://u:p@h:5432/d',
       REDIS_URL: 'redis://h:6379',
