@@ -44,7 +44,7 @@ RUN apt-get update \
 # V8 sizes its heap from the machine's memory, not the container's limit. Unbounded, one API process
 # grew from ~205 MB RSS idle to ~450 MB under load here (heap it had no need to collect yet), close to
 # the 512Mi limit in k8s/; a 256 MB old space held it at ~270-290 MB, 128 MB of it the young generation
-# Node 24 sizes for a 24 GB machine. 16 MB semi-spaces (32 MB young generation) held it at ~200 MB at
+# Node 24 sizes for a 24 GB machine. 16 MB semi-spaces (32 MB young generation) held it under 200 MiB at
 # the same req/s (README, "Memory"). Raise both with the limit.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16" \
