@@ -6,6 +6,10 @@ import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { RequestLogging } from './request-logging.js';
 
 const LOG_BUFFER_BYTES = 4096;
+// sonic-boom measures its last chunk (Buffer.byteLength, which flattens the concatenated string) on
+// every line, so a line costs in proportion to the chunk size. Chunks of ~4.5 KB instead of its default
+// 16 KB: in the cached read's profile that native call went from 5.7-6.1% of the CPU to 2.7%.
+const LOG_CHUNK_BYTES = LOG_BUFFER_BYTES + 512;
 const LOG_FLUSH_INTERVAL_MS = 250;
 
 /** The process's pino logger: JSON lines in production, one readable line each in development. */
@@ -17,6 +21,7 @@ export function createRootLogger(config: AppConfig) {
     dest: 1,
     sync: false,
     minLength: LOG_BUFFER_BYTES,
+    maxWrite: LOG_CHUNK_BYTES,
     periodicFlush: LOG_FLUSH_INTERVAL_MS,
   });
   // process.exit() (end of the drain) must not drop the last lines still buffered.
