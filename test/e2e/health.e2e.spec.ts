@@ -26,6 +26,17 @@ describe('health', () => {
     expect(body.details.redis.status).toBe('up');
   });
 
+  it('every response carries the security headers (helmet set, computed once at boot)', async () => {
+    for (const path of ['/health/live', '/no/such/route']) {
+      const headers = (await fetch(`${app.url}${path}`)).headers;
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+      expect(headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+      expect(headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(headers.get('x-powered-by')).toBeNull();
+    }
+  });
+
   it('echoes a sane x-request-id and makes one otherwise', async () => {
     const given = await fetch(`${app.url}/health/live`, { headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers.get('x-request-id')).toBe('abc-123');

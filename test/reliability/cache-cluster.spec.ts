@@ -79,20 +79,27 @@ describe('two-tier cache across 2 cluster workers', () => {
   });
 });
 
+/**
+ * Behind a trusted proxy the client is the forwarded address: a fresh one per run and suite, so counters
+ * left in the shared Redis by other suites (all from 127.0.0.1) do not count here.
+ */
+const freshClient = (suite: number) => ({
+  ...fresh,
+  'x-forwarded-for': `10.${process.pid % 250}.${Date.now() % 250}.${suite}`,
+});
+
+/** Two workers behind a trusted proxy, with these limits. */
+const startLimitedCluster = (limits: Record<string, string>) =>
+  startApp(sharedStackEnv(), { env: { WEB_CONCURRENCY: '2', TRUST_PROXY: 'true', ...limits } });
+
 describe('rate limits shared by 2 cluster workers', () => {
   let app: AppProcess;
-  // Behind a trusted proxy the client is the forwarded address: a fresh one per run, so counters left in
-  // the shared Redis by other suites (all from 127.0.0.1) do not count here.
-  const client = { ...fresh, 'x-forwarded-for': `10.${process.pid % 250}.${Date.now() % 250}.7` };
+  const client = freshClient(7);
   beforeAll(async () => {
-    app = await startApp(sharedStackEnv(), {
-      env: {
-        WEB_CONCURRENCY: '2',
-        TRUST_PROXY: 'true',
-        THROTTLE_LIMIT: '20',
-        THROTTLE_TTL_MS: '60000',
-        THROTTLE_AUTH_LIMIT: '3',
-      },
+    app = await startLimitedCluster({
+      THROTTLE_LIMIT: '20',
+      THROTTLE_TTL_MS: '60000',
+      THROTTLE_AUTH_LIMIT: '3',
     });
   });
   afterAll(() => app.stop());
@@ -147,16 +154,9 @@ describe('rate limits shared by 2 cluster workers', () => {
 
 describe('a busy client over 2 cluster workers (quota leases)', () => {
   let app: AppProcess;
-  const client = { ...fresh, 'x-forwarded-for': `10.${process.pid % 250}.${Date.now() % 250}.8` };
+  const client = freshClient(8);
   beforeAll(async () => {
-    app = await startApp(sharedStackEnv(), {
-      env: {
-        WEB_CONCURRENCY: '2',
-        TRUST_PROXY: 'true',
-        THROTTLE_LIMIT: '1000',
-        THROTTLE_TTL_MS: '120000',
-      },
-    });
+    app = await startLimitedCluster({ THROTTLE_LIMIT: '1000', THROTTLE_TTL_MS: '120000' });
   });
   afterAll(() => app.stop());
 
