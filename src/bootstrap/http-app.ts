@@ -12,8 +12,8 @@ import type { AppConfig } from '../config/config.js';
 import { Lifecycle } from '../infra/health/lifecycle.js';
 import { HttpMetrics } from '../infra/observability/http-metrics.js';
 import { RequestLogging } from '../infra/observability/request-logging.js';
-import { securityHeaders } from './security-headers.js';
-import { BullBoardMount } from '../admin/bull-board.js';
+import { apiSecurityHeaders, securityHeaders } from './security-headers.js';
+import { BOARD_PATH, BullBoardMount } from '../admin/bull-board.js';
 import { MultipartSupport } from '../products/jobs/product-jobs.module.js';
 import { setupOpenApi } from './openapi.js';
 
@@ -52,8 +52,11 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   });
   const lifecycle = app.get(Lifecycle);
   const fastify = adapter.getInstance();
-  // The API serves JSON; the only HTML is the docs UI, whose assets are all served from here.
-  const headers = securityHeaders({
+  // Pages (the docs UI and the queue dashboard, whose assets are all served from here) get helmet's full
+  // set. JSON responses get the headers that protect an API response (OWASP REST Security Cheat Sheet):
+  // the rest only act on documents. Setting and checking headers was 7.8-8.0% of a cached read's CPU in
+  // the profile with helmet's 12 on every reply, 5.8% with these 4.
+  const pageHeaders = securityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -62,8 +65,10 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
       },
     },
   });
+  const apiHeaders = apiSecurityHeaders();
+  const isPage = (url: string) => url.startsWith('/docs') || url.startsWith(BOARD_PATH);
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(headers);
+    void reply.headers(isPage(request.url) ? pageHeaders : apiHeaders);
     void reply.header('x-request-id', request.id);
     // While draining, tell keep-alive clients to reconnect elsewhere instead of reusing this socket.
     if (lifecycle.isShuttingDown) void reply.header('connection', 'close');

@@ -26,15 +26,23 @@ describe('health', () => {
     expect(body.details.redis.status).toBe('up');
   });
 
-  it('every response carries the security headers (helmet set, computed once at boot)', async () => {
+  it('JSON responses carry the API security headers, pages the full helmet set', async () => {
     for (const path of ['/health/live', '/no/such/route']) {
-      const headers = (await fetch(`${app.url}${path}`)).headers;
-      expect(headers.get('x-content-type-options')).toBe('nosniff');
-      expect(headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
-      expect(headers.get('content-security-policy')).toContain("default-src 'self'");
-      expect(headers.get('x-frame-options')).toBe('SAMEORIGIN');
-      expect(headers.get('x-powered-by')).toBeNull();
+      const response = await fetch(`${app.url}${path}`);
+      expect(Object.fromEntries(response.headers)).toMatchObject({
+        'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+        'strict-transport-security': expect.stringMatching(/^max-age=\d+/),
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+      });
+      expect(response.headers.get('x-dns-prefetch-control')).toBeNull();
+      expect(response.headers.get('x-powered-by')).toBeNull();
     }
+    const docs = (await fetch(`${app.url}/docs`)).headers;
+    expect(docs.get('content-security-policy')).toContain("default-src 'self'");
+    expect(docs.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(docs.get('x-content-type-options')).toBe('nosniff');
+    expect(docs.get('cross-origin-opener-policy')).toBe('same-origin');
   });
 
   it('echoes a sane x-request-id and makes one otherwise', async () => {
