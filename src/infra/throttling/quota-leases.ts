@@ -53,9 +53,7 @@ export class QuotaLeases {
     return Math.max(1, Math.min(MAX_LEASE, Math.floor(limit * LEASE_SHARE)));
   }
 
-  /**
-   * Counts one hit. Returns synchronously (no promise, no microtask) when a local token pays for it.
-   */
+  /** Counts one hit: the result itself when a local token pays for it, a promise when Redis is asked. */
   hit(key: string, ttlMs: number, limit: number, now = Date.now()): Hit | Promise<Hit> {
     const lease = this.leases.get(key);
     if (lease && lease.expiresAt > now && lease.tokens > 0) {
