@@ -13,7 +13,7 @@ import { baseName, writeReport } from './lib/report.mjs';
 import { measure, startApp, startBaseline } from './lib/runner.mjs';
 import { settings } from './lib/settings.mjs';
 import { loadIds, migrateAndSeed, serviceVersions, servicesUp, snapshotApp } from './lib/stack.mjs';
-import { appScenarios, baselines, loads, soak } from './scenarios.mjs';
+import { appScenarios, baselines, loads, ratioTargets, soak } from './scenarios.mjs';
 
 const runs = [];
 const wanted = (name) => !settings.only || settings.only.test(name);
@@ -91,6 +91,55 @@ async function runApp(stack, ids, scenario, concurrency, { key, group, rate, sec
   });
 }
 
+/** One more measurement of a run key (a baseline's load or an app scenario), for a paired ratio: req/s. */
+async function measureAgain(stack, ids, key) {
+  const [target, name] = key.split(':');
+  const label = `pair-${key.replace(/[^\w-]+/g, '-')}`;
+  const seconds = settings.pairSeconds;
+  const baseline = baselines.find((b) => b.name === target);
+  const scenario = appScenarios.find((s) => s.name === name);
+  const server = baseline
+    ? await startBaseline(stack, baseline, ids)
+    : await startApp(stack, {
+        concurrency: Number(target.replace('app-wc', '')),
+        env: scenario.env,
+        label,
+      });
+  try {
+    const loadName = baseline ? name : scenario.load;
+    return (await measure(stack, server, { loadName, ids, label, seconds })).rps;
+  } finally {
+    await server.handle.stop();
+  }
+}
+
+/**
+ * The issue's ratios measured again in pairs: both sides back to back, the first of a pair alternating
+ * (A B, B A, A B …) so that a slow drift of this shared machine's speed, which moves single runs minutes
+ * apart by up to 2×, weighs on both sides alike. The report gives every pair and their median.
+ */
+async function pairedRatios(stack, ids) {
+  const measured = new Set(runs.filter((run) => run.result).map((run) => run.key));
+  const results = [];
+  for (const target of ratioTargets) {
+    if (!measured.has(target.run) || !measured.has(target.versus)) continue;
+    const pairs = [];
+    for (let i = 0; i < settings.pairs; i++) {
+      log(`paired ratio ${i + 1}/${settings.pairs}: ${target.run} vs ${target.versus}`);
+      const order = i % 2 === 0 ? [target.run, target.versus] : [target.versus, target.run];
+      try {
+        const rps = {};
+        for (const key of order) rps[key] = await measureAgain(stack, ids, key);
+        pairs.push({ first: order[0], run: rps[target.run], versus: rps[target.versus] });
+      } catch (error) {
+        pairs.push({ error: String(error.message ?? error).split('\n')[0] });
+      }
+    }
+    results.push({ run: target.run, versus: target.versus, seconds: settings.pairSeconds, pairs });
+  }
+  return results;
+}
+
 await runMain(async () => {
   checkTools();
   snapshotApp();
@@ -137,6 +186,7 @@ await runMain(async () => {
     });
   }
   meta.loadsRun = runs.map((run) => run.load);
+  const paired = settings.pairs > 0 ? await pairedRatios(stack, ids) : [];
 
   let profile = null;
   if (settings.profile && wanted('profile')) {
@@ -148,7 +198,8 @@ await runMain(async () => {
     }
   }
   meta.machine.loadAverageAtEnd = loadavg().map((v) => Math.round(v * 100) / 100);
-  const path = writeReport({ meta, runs, profile });
+  const path = writeReport({ meta, runs, paired, profile });
   log(`report: ${path}`);
-  if (runs.some((run) => run.error)) process.exitCode = 1;
+  const pairFailed = paired.some((p) => p.pairs.some((pair) => pair.error));
+  if (runs.some((run) => run.error) || pairFailed) process.exitCode = 1;
 });

@@ -1,7 +1,7 @@
 // The machine and software a run measured, for the report header.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { ROOT } from './settings.mjs';
@@ -44,7 +44,8 @@ export function describeMachine() {
   }
   return {
     cpuModel: cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? 'unknown',
-    cores: availableParallelism(),
+    // The machine's cores, not this process's: the bench pins itself to the generator core first.
+    cores: cpus().length,
     memoryGb: Math.round(memKb / 1024 / 102.4) / 10,
     kernel: release(),
     loadAverageAtStart: loadavg().map((v) => Math.round(v * 100) / 100),

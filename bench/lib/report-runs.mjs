@@ -129,7 +129,45 @@ export function resourcesTable(runs) {
   );
 }
 
-export function ratiosSection(runs) {
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** The issue's ratios measured again in back-to-back pairs (see pairedRatios in bench/run.mjs). */
+function pairedTable(paired) {
+  if (paired.length === 0) return [];
+  const rows = paired.map((p) => {
+    const target = ratioTargets.find((t) => t.run === p.run && t.versus === p.versus);
+    const ok = p.pairs.filter((pair) => !pair.error);
+    const values = ok.map((pair) => pair.run / pair.versus);
+    const cells = p.pairs.map((pair) =>
+      pair.error
+        ? `failed: ${pair.error}`
+        : `${int(pair.run)} / ${int(pair.versus)} = ${ratio(pair.run / pair.versus)}`,
+    );
+    const mid = values.length ? median(values) : null;
+    return [
+      target.text,
+      cells.join('; '),
+      mid === null ? '–' : ratio(mid),
+      mid === null
+        ? 'not measured'
+        : mid >= target.atLeast
+          ? 'met'
+          : `**not met** (target ${ratio(target.atLeast)})`,
+    ];
+  });
+  return [
+    '',
+    `The same targets measured again in pairs: the two sides back to back, the first of a pair alternating, so a drift of the machine's speed between runs minutes apart weighs on both alike. Each side is restarted, warmed up and measured for ${paired[0].seconds} s. The median is the figure to read.`,
+    '',
+    table(['target (issue 7)', 'pairs: run / ceiling req/s', 'median', ''], rows),
+  ];
+}
+
+export function ratiosSection(runs, paired = []) {
   const found = byKey(runs);
   const targetRows = ratioTargets.map((t) => {
     const [a, b] = [found.get(t.run), found.get(t.versus)];
@@ -159,6 +197,7 @@ export function ratiosSection(runs) {
   }
   return [
     table(['target (issue 7)', 'measured', 'ratio', ''], targetRows),
+    ...pairedTable(paired),
     '',
     'Every run against its ceilings (req/s ratio; p99 side by side). At WEB_CONCURRENCY=2 the app has both cores and the baselines one, so those ratios are not like for like.',
     '',

@@ -72,7 +72,7 @@ function header(meta, name) {
   ].join('\n');
 }
 
-export function renderReport({ meta, runs, profile }, name) {
+export function renderReport({ meta, runs, paired = [], profile }, name) {
   const failures = runs.filter((r) => r.error);
   const samples = runs.filter((r) => r.result?.errorSample);
   return [
@@ -90,7 +90,7 @@ export function renderReport({ meta, runs, profile }, name) {
     '',
     '## Ratios',
     '',
-    ratiosSection(runs),
+    ratiosSection(runs, paired),
     '',
     openSection(runs),
     '',

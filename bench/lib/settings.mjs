@@ -45,6 +45,12 @@ export const settings = {
   concurrencies: list('BENCH_CONCURRENCY', ['1', '2']).map(Number),
   /** A regular expression on scenario names (e.g. `cached|uncached`): run only those. */
   only: env.BENCH_ONLY ? new RegExp(env.BENCH_ONLY) : null,
+  /**
+   * Paired ratios: each issue target measured again this many times, the two sides back to back in
+   * alternating order, for BENCH_PAIR_SECONDS each (0 skips them; BENCH_QUICK runs none unless set).
+   */
+  pairs: Number(env.BENCH_PAIRS ?? (quick ? 0 : 3)),
+  pairSeconds: seconds('BENCH_PAIR_SECONDS', quick ? 5 : 10),
   /** Run the CPU profile of the cached read at the end of `npm run bench` (0 to skip). */
   profile: env.BENCH_PROFILE !== '0',
   /** The load `npm run bench:profile` profiles (a key of scenarios.mjs `loads`). */

@@ -65,9 +65,16 @@ describe('health', () => {
       message: 'Cannot GET /no/such/route',
       requestId: 'req-404',
     });
+    // Logged by the global hook: the request matched no route, so its line has none.
+    const line = await app.waitForOutput(/^.*"requestId":"req-404".*$/m);
+    const entry = JSON.parse(line[0]);
+    expect(entry).toMatchObject({ method: 'GET', url: '/no/such/route', status: 404, level: 40 });
+    expect(entry).not.toHaveProperty('route');
   });
 
   it('logs one JSON line per request with the request id, route, status and duration', async () => {
+    // A probe first: lines go out in order, so had it been logged it would show before the next one.
+    await fetch(`${app.url}/health/live`, { headers: { 'x-request-id': 'probe-me' } });
     await fetch(`${app.url}/_diagnostics/sleep?ms=1`, {
       headers: { 'x-request-id': 'log-me', authorization: 'Bearer secret-token' },
     });
@@ -81,6 +88,7 @@ describe('health', () => {
     });
     expect(typeof entry.ms).toBe('number');
     expect(app.output()).not.toContain('secret-token');
+    expect(app.output()).not.toContain('probe-me');
   });
 });
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
+import { appendOnResponse } from './route-hooks.js';
 import { Metrics } from './metrics.js';
 import { RouteDurationHistogram } from './route-duration-histogram.js';
 
@@ -30,11 +31,7 @@ export class HttpMetrics {
         observe(request.method, reply.statusCode, reply.elapsedTime / 1000);
         done();
       };
-      const existing = route.onResponse;
-      route.onResponse =
-        existing === undefined
-          ? hook
-          : [...(Array.isArray(existing) ? existing : [existing]), hook];
+      appendOnResponse(route, hook);
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       if (request.is404) {

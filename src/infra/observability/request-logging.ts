@@ -1,12 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
+import { appendOnResponse } from './route-hooks.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+
+/** Probe routes come every few seconds per pod and would drown the rest. */
+const isProbe = (route: string) => route.startsWith('/health/');
 
 /**
  * One line per request: method, route template, URL, status, duration and request id. Logged from
  * Fastify's onResponse hook, after the response has been sent, so the client never waits for it.
- * Probe routes (/health/*) are not logged: they come every few seconds per pod and drown the rest.
+ * Probe routes (/health/*) are not logged.
  */
 @Injectable()
 export class RequestLogging {
@@ -15,12 +19,16 @@ export class RequestLogging {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Call before routes are registered (Nest registers them in app.init()), like HttpMetrics: each route
+   * gets its own hook that already knows its template, so a request neither builds
+   * `request.routeOptions` (a new object per read) nor tests its path. Requests that match no route are
+   * logged by one global hook, without a route.
+   */
   instrument(fastify: FastifyInstance): void {
     if (!this.config.REQUEST_LOGGING) return;
     const root = this.logger.logger;
-    fastify.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url;
-      if (route?.startsWith('/health/')) return done();
+    const log = (request: FastifyRequest, reply: FastifyReply, route: string | undefined) => {
       const status = reply.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       root[level](
@@ -35,6 +43,18 @@ export class RequestLogging {
         },
         'request completed',
       );
+    };
+    fastify.addHook('onRoute', (route) => {
+      if (isProbe(route.url)) return;
+      const template = route.url;
+      const hook: onResponseHookHandler = (request, reply, done) => {
+        log(request, reply, template);
+        done();
+      };
+      appendOnResponse(route, hook);
+    });
+    fastify.addHook('onResponse', (request, reply, done) => {
+      if (request.is404) log(request, reply, undefined);
       done();
     });
   }
