@@ -45,10 +45,12 @@ export function profileSection(profile) {
     return '## CPU profile\n\nNot run (BENCH_PROFILE=0). `npm run bench:profile` runs it on its own.';
   if (profile.error) return `## CPU profile\n\n**failed**: ${profile.error}`;
   const s = profile.summary;
+  const what =
+    settings.profileLoad === 'get-one' ? 'the cached read' : `\`${settings.profileLoad}\``;
   return [
     `## CPU profile: ${settings.profileLoad === 'get-one' ? 'cached GET /products/:id' : settings.profileLoad}`,
     '',
-    `\`node --cpu-prof\`, WEB_CONCURRENCY=1 on core 0, ${profile.seconds} s of the cached read under wrk (${int(profile.result.rps)} req/s with the profiler on). Samples from the measured run only (not startup, warm-up or shutdown): busy ${int(s.busyMs)} ms, idle ${int(s.idleMs)} ms. The profile itself is \`${profile.file}\` (git-ignored; open it in Chrome DevTools → Performance).`,
+    `\`node --cpu-prof\`, WEB_CONCURRENCY=1 on core 0, ${profile.seconds} s of ${what} under wrk (${int(profile.result.rps)} req/s with the profiler on). Samples from the measured run only (not startup, warm-up or shutdown): busy ${int(s.busyMs)} ms, idle ${int(s.idleMs)} ms. The profile itself is \`${profile.file}\` (git-ignored; open it in Chrome DevTools → Performance).`,
     '',
     'Top functions by self time (% of busy time):',
     '',
