@@ -83,12 +83,17 @@ async function runApp(stack, ids, scenario, concurrency, { key, group, rate, sec
   await record(run, async () => {
     const label = key.replace(/[^\w-]+/g, '-');
     const app = await startApp(stack, { concurrency, env: scenario.env, label });
-    try {
-      return await measure(stack, app, { loadName: scenario.load, ids, label, rate, seconds });
-    } finally {
-      await app.handle.stop();
-    }
+    return measureThenStop(stack, app, { loadName: scenario.load, ids, label, rate, seconds });
   });
+}
+
+/** One measured run on a server started for it alone; the server is stopped whatever happens. */
+async function measureThenStop(stack, server, options) {
+  try {
+    return await measure(stack, server, options);
+  } finally {
+    await server.handle.stop();
+  }
 }
 
 /** One more measurement of a run key (a baseline's load or an app scenario), for a paired ratio: req/s. */
@@ -105,12 +110,8 @@ async function measureAgain(stack, ids, key) {
         env: scenario.env,
         label,
       });
-  try {
-    const loadName = baseline ? name : scenario.load;
-    return (await measure(stack, server, { loadName, ids, label, seconds })).rps;
-  } finally {
-    await server.handle.stop();
-  }
+  const loadName = baseline ? name : scenario.load;
+  return (await measureThenStop(stack, server, { loadName, ids, label, seconds })).rps;
 }
 
 /**
