@@ -118,6 +118,48 @@ describe('products', () => {
     expect((await call(app.url, 'DELETE', `/products/${id}`, { token: admin })).status).toBe(404);
   });
 
+  it('a PATCH is one statement that changes only the fields it names and moves version and updatedAt', async () => {
+    const input = { name: 'Teapot', category: 'kitchen', priceCents: 4500, stock: 2 };
+    const created = (await call(app.url, 'POST', '/products', { body: input, token: admin })).body;
+    const patch = (body: Record<string, unknown>) =>
+      call(app.url, 'PATCH', `/products/${created.id}`, { body, token: admin });
+
+    const first = await patch({ stock: 7, name: 'Teapot, large', version: 1 });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-db-queries')).toBe('1');
+    expect(first.body).toEqual({
+      ...created,
+      name: 'Teapot, large',
+      stock: 7,
+      version: 2,
+      updatedAt: first.body.updatedAt,
+    });
+    expect(Date.parse(first.body.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt));
+
+    // The same columns named in another order, then other columns: each gets its own prepared statement.
+    const second = await patch({ version: 2, name: 'Teapot, small', stock: 1 });
+    expect(second.body).toMatchObject({ name: 'Teapot, small', stock: 1, version: 3 });
+    const third = await patch({ description: 'Cast iron', priceCents: 3900, version: 3 });
+    expect(third.body).toMatchObject({
+      name: 'Teapot, small',
+      description: 'Cast iron',
+      priceCents: 3900,
+      stock: 1,
+      version: 4,
+      createdAt: created.createdAt,
+    });
+    expect((await call(app.url, 'GET', `/products/${created.id}`)).body).toEqual(third.body);
+
+    // Naming no field changes nothing, and still checks the version.
+    expect((await patch({ version: 4 })).body).toEqual(third.body);
+    expect((await patch({ version: 3 })).status).toBe(409);
+    const missing = await call(app.url, 'PATCH', '/products/00000000-0000-4000-8000-000000000000', {
+      body: { stock: 1, version: 1 },
+      token: admin,
+    });
+    expect(missing.status).toBe(404);
+  });
+
   it('two concurrent updates of one version: exactly one wins', async () => {
     const created = await call(app.url, 'POST', '/products', {
       body: { name: 'Race', category: 'toys', priceCents: 100 },
