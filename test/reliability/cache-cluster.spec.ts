@@ -49,6 +49,9 @@ describe('two-tier cache across 2 cluster workers', () => {
     );
     expect(servedBy.size).toBe(2);
     expect(stale).toBe(0);
+    // Every write heard back from both workers (its own included) within the ack timeout.
+    const metrics = await (await fetch(`${app.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^cache_invalidations_unacknowledged_total 0$/m);
   });
 
   it('100 concurrent GETs of a cold key: one database query per process at most', async () => {

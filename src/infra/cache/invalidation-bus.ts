@@ -123,13 +123,20 @@ export class InvalidationBus implements OnModuleInit, OnApplicationShutdown {
       } catch {
         return;
       }
+      // The writer applied its own invalidation before publishing; hearing it back only proves that its
+      // subscription was among PUBLISH's receivers, so it counts as an ack without a round trip.
+      if (message.origin === this.processId) return this.acknowledge(message.id);
       this.handler(message);
       void this.redis
         .run((r) => r.publish(ackChannel(message.origin), message.id))
         .catch(() => undefined);
       return;
     }
-    const pending = this.pendingAcks.get(payload);
+    this.acknowledge(payload);
+  }
+
+  private acknowledge(messageId: string): void {
+    const pending = this.pendingAcks.get(messageId);
     if (pending && ++pending.received >= pending.needed) pending.done();
   }
 }
