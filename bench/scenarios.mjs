@@ -72,6 +72,13 @@ export const baselines = [
     loads: ['get-one'],
   },
   {
+    name: 'nest-memory',
+    title:
+      'bare Nest 12 + Fastify adapter (one controller, nothing global), product JSON from memory',
+    file: 'nest-memory.mjs',
+    loads: ['get-one'],
+  },
+  {
     name: 'fastify-pg',
     title: 'plain Fastify + pg Pool, one prepared SELECT per request on the replica',
     file: 'fastify-pg.mjs',
@@ -162,6 +169,11 @@ export const ratioTargets = [
 
 /** Each app run's ceilings for the ratio columns. */
 export const ceilings = {
-  'cached-get': ['fastify-memory:get-one', 'node-http:get-one', 'express-stack:get-one'],
+  'cached-get': [
+    'fastify-memory:get-one',
+    'nest-memory:get-one',
+    'node-http:get-one',
+    'express-stack:get-one',
+  ],
   'uncached-get': ['fastify-pg:get-random', 'express-stack:get-random'],
 };
