@@ -1,6 +1,9 @@
 import { adminLogin, call, newUser } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
-import { sharedStackEnv } from '../support/stack.js';
+import { services, sharedStackDir, sharedStackEnv } from '../support/stack.js';
+
+const PRODUCTS_RELOPTIONS =
+  "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'products'";
 
 describe('products', () => {
   let app: AppProcess;
@@ -158,6 +161,11 @@ describe('products', () => {
       token: admin,
     });
     expect(missing.status).toBe(404);
+  });
+
+  it('the products table keeps 10% of each page free, so stock updates can be HOT', () => {
+    const options = services(sharedStackDir(), 'psql', 'primary', '-Atc', PRODUCTS_RELOPTIONS);
+    expect(options.trim()).toBe('fillfactor=90');
   });
 
   it('two concurrent updates of one version: exactly one wins', async () => {
