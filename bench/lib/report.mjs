@@ -84,7 +84,7 @@ export function renderReport({ meta, runs, paired = [], profile }, name) {
     '',
     summaryTable(runs),
     '',
-    'CPU is % of one core over the measured run (200% = both cores); "other" is everything on the machine that is not the server, the generator, Postgres or Redis.',
+    'CPU is % of one core over the measured run (200% = both cores); "other" is everything on the machine that is not the server, the generator, Postgres or Redis, including host steal: time the hypervisor gave our virtual CPUs to someone else (from /proc/stat), which slows a run without any process here using the CPU.',
     '',
     resourcesTable(runs),
     '',

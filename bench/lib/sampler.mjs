@@ -58,7 +58,7 @@ function machineTicks() {
   const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
   const [user, nice, system, idle, iowait, irq, softirq, steal] = values.map(Number);
   const busy = user + nice + system + irq + softirq + steal;
-  return { busy, total: busy + idle + iowait };
+  return { busy, steal, total: busy + idle + iowait };
 }
 
 /**
@@ -175,6 +175,8 @@ function summariseSamples(samples) {
     cpuPercent: {
       ...groups,
       other: Math.max(0, machinePercent * cores - ours),
+      // Time the hypervisor ran something else on our vCPUs (part of "other"): the host's load, not ours.
+      steal: cpu(last.machine.steal - first.machine.steal),
       machine: machinePercent * cores,
     },
     processes,
