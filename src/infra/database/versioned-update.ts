@@ -1,5 +1,6 @@
 import { ConflictException, NotFoundException } from '@nestjs/common';
 import type {
+  Driver,
   EntityManager,
   EntityMetadata,
   EntityTarget,
@@ -47,8 +48,8 @@ export async function versionedUpdate<T extends Versioned>(
     (property) => (changes as Record<string, unknown>)[property] !== undefined,
   );
   if (properties.length > 0) {
-    const statement = updateStatement(metadata, properties);
     const driver = manager.connection.driver;
+    const statement = updateStatement(metadata, properties, driver);
     const values = statement.columns.map((column) =>
       driver.preparePersistentValue(column.getEntityValue(changes), column),
     );
@@ -67,11 +68,16 @@ export async function versionedUpdate<T extends Versioned>(
   return current;
 }
 
-function updateStatement(metadata: EntityMetadata, properties: string[]): UpdateStatement {
+function updateStatement(
+  metadata: EntityMetadata,
+  properties: string[],
+  driver: Driver,
+): UpdateStatement {
   const sorted = [...properties].sort();
-  const key = `${metadata.tableName}|${sorted.join(',')}`;
+  const key = `${metadata.tablePath}|${sorted.join(',')}`;
   const known = statements.get(key);
   if (known) return known;
+  const q = (identifier: string) => driver.escape(identifier); // the quoting TypeORM's builders use
   const { versionColumn, updateDateColumn } = metadata;
   if (!versionColumn) throw new Error(`${metadata.name} has no @VersionColumn`);
   const columns = sorted.map((property) => {
@@ -80,7 +86,6 @@ function updateStatement(metadata: EntityMetadata, properties: string[]): Update
       throw new Error(`versionedUpdate: ${metadata.name}.${property} is not an updatable column`);
     return column;
   });
-  const q = (name: string) => `"${name}"`;
   const set = columns.map((column, i) => `${q(column.databaseName)} = $${i + 1}`);
   set.push(`${q(versionColumn.databaseName)} = ${q(versionColumn.databaseName)} + 1`);
   if (updateDateColumn) set.push(`${q(updateDateColumn.databaseName)} = CURRENT_TIMESTAMP`);
