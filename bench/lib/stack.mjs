@@ -56,8 +56,10 @@ export function appEnv(stack, extra = {}) {
   return {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
-    // As the production image sets it (Dockerfile): the heap bound the RSS figures are measured under.
+    // As the production image sets them (Dockerfile; test/deploy/env-schema.spec.ts keeps the two equal):
+    // the heap bound and allocator the RSS figures are measured under.
     NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=16',
+    MALLOC_ARENA_MAX: '2',
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     JWT_SECRET: settings.jwtSecret,

@@ -111,12 +111,16 @@ describe('deploy env vs src/config/env.schema.ts', () => {
       stages,
       stages.find((s) => s.name === 'api')!,
     ).env;
-    // NODE_OPTIONS is read by Node itself, not by the app's config.
-    const runtimeKeys = ['NODE_OPTIONS'];
+    // Read by Node itself and by glibc's allocator, not by the app's config.
+    const runtimeKeys = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
     expect(
       [...env.keys()].filter((k) => !schemaKeys.includes(k) && !runtimeKeys.includes(k)),
     ).toEqual([]);
     expect(env.get('NODE_OPTIONS')).toMatch(/^--max-old-space-size=\d+ --max-semi-space-size=\d+$/);
+    expect(env.get('MALLOC_ARENA_MAX')).toMatch(/^[1-9]\d*$/);
+    // The benchmark's RSS figures are the image's only if the app runs there under the same settings.
+    const bench = readFileSync(join(repoRoot(), 'bench', 'lib', 'stack.mjs'), 'utf8');
+    for (const key of runtimeKeys) expect(bench).toContain(`${key}: '${env.get(key)}',`);
     const defaults = envSchema.parse({
       DATABASE_URL: 'postgres://u:p@h:5432/d',
       REDIS_URL: 'redis://h:6379',
