@@ -1,4 +1,5 @@
-// `npm run bench:profile`: the cached GET /products/:id under `node --cpu-prof` (one process on core 0,
+// `npm run bench:profile`: one app scenario (BENCH_PROFILE_SCENARIO, default the cached GET
+// /products/:id) under `node --cpu-prof` (one process on core 0,
 // wrk on core 1), with its own stack. Writes bench/results/<date>-<commit>-profile.{md,json} (top
 // functions and packages by self time) and keeps the .cpuprofile beside them (git-ignored).
 import { writeFileSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { checkTools } from './lib/generators.mjs';
 import { log, runMain } from './lib/lifecycle.mjs';
 import { pinSelf } from './lib/processes.mjs';
 import { describeCommit, describeMachine } from './lib/machine.mjs';
-import { profileCachedRead, profileSection } from './lib/profile.mjs';
+import { profileScenario, profileSection } from './lib/profile.mjs';
 import { baseName } from './lib/report.mjs';
 import { RESULTS_DIR, settings } from './lib/settings.mjs';
 import { loadIds, migrateAndSeed, servicesUp, snapshotApp } from './lib/stack.mjs';
@@ -26,8 +27,8 @@ await runMain(async () => {
   await migrateAndSeed(stack);
   const ids = await loadIds(stack);
   pinSelf(settings.cores.generator);
-  log(`profiling the cached read for ${settings.warmup} + ${settings.duration} s`);
-  const profile = await profileCachedRead(stack, ids, name);
+  log(`profiling ${settings.profileScenario} for ${settings.warmup} + ${settings.duration} s`);
+  const profile = await profileScenario(stack, ids, name);
   writeFileSync(
     join(RESULTS_DIR, `${name}.json`),
     `${JSON.stringify({ meta, profile }, null, 2)}\n`,

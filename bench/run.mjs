@@ -8,7 +8,7 @@ import { checkTools } from './lib/generators.mjs';
 import { log, runMain } from './lib/lifecycle.mjs';
 import { pinSelf } from './lib/processes.mjs';
 import { describeCommit, describeMachine } from './lib/machine.mjs';
-import { profileCachedRead } from './lib/profile.mjs';
+import { profileScenario } from './lib/profile.mjs';
 import { baseName, writeReport } from './lib/report.mjs';
 import { measure, startApp, startBaseline } from './lib/runner.mjs';
 import { settings } from './lib/settings.mjs';
@@ -193,7 +193,7 @@ await runMain(async () => {
   if (settings.profile && wanted('profile')) {
     log('profiling the cached read (node --cpu-prof)');
     try {
-      profile = await profileCachedRead(stack, ids, baseName(meta));
+      profile = await profileScenario(stack, ids, baseName(meta));
     } catch (error) {
       profile = { error: String(error.message ?? error).split('\n')[0] };
     }

@@ -1,4 +1,5 @@
-// The cached read under `node --cpu-prof`: one process on the server core, wrk as in the main run.
+// One app scenario (BENCH_PROFILE_SCENARIO, the cached read by default) under `node --cpu-prof`: one
+// process on the server core, with the scenario's load and app environment, wrk as in the main run.
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -6,17 +7,37 @@ import { summariseProfile } from './cpuprofile.mjs';
 import { code, int, table } from './markdown.mjs';
 import { measure, startApp } from './runner.mjs';
 import { RESULTS_DIR, ROOT, WORK_DIR, settings } from './settings.mjs';
+import { appScenarios, loads } from '../scenarios.mjs';
+
+/** The scenario to profile; closed-loop ones only (the profile covers one wrk run). */
+function profiledScenario() {
+  const scenario = appScenarios.find((s) => s.name === settings.profileScenario);
+  if (!scenario || loads[scenario.load].open)
+    throw new Error(
+      `BENCH_PROFILE_SCENARIO=${settings.profileScenario}: not a closed-loop app scenario (${appScenarios
+        .filter((s) => !loads[s.load].open)
+        .map((s) => s.name)
+        .join(', ')})`,
+    );
+  return scenario;
+}
 
 /** Returns { result, summary, file, seconds } or { error }. `name` names the kept .cpuprofile. */
-export async function profileCachedRead(stack, ids, name) {
+export async function profileScenario(stack, ids, name) {
   const dir = join(WORK_DIR, 'cpuprofile');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const app = await startApp(stack, { concurrency: 1, cpuProfileDir: dir, label: 'profile' });
+  const scenario = profiledScenario();
+  const app = await startApp(stack, {
+    concurrency: 1,
+    cpuProfileDir: dir,
+    label: 'profile',
+    env: scenario.env,
+  });
   let result;
   let stopMs = 0;
   try {
-    result = await measure(stack, app, { loadName: settings.profileLoad, ids, label: 'profile' });
+    result = await measure(stack, app, { loadName: scenario.load, ids, label: 'profile' });
   } finally {
     // V8 writes the profile when the process exits (the app's drain ends in process.exit).
     const stopping = performance.now();
@@ -28,6 +49,7 @@ export async function profileCachedRead(stack, ids, name) {
   const kept = join(RESULTS_DIR, `${name}.cpuprofile`);
   renameSync(join(dir, written[0]), kept);
   return {
+    scenario: { name: scenario.name, load: scenario.load, env: scenario.env },
     seconds: settings.duration,
     result,
     // The measured run only: it ended right before the stop (a scrape apart), startup and warm-up before it.
@@ -45,12 +67,13 @@ export function profileSection(profile) {
     return '## CPU profile\n\nNot run (BENCH_PROFILE=0). `npm run bench:profile` runs it on its own.';
   if (profile.error) return `## CPU profile\n\n**failed**: ${profile.error}`;
   const s = profile.summary;
-  const what =
-    settings.profileLoad === 'get-one' ? 'the cached read' : `\`${settings.profileLoad}\``;
+  // Reports written before the scenario was recorded profiled the cached read.
+  const scenario = profile.scenario ?? { name: 'cached-get', load: 'get-one', env: {} };
+  const env = Object.entries(scenario.env).map(([k, v]) => `${k}=${v}`);
   return [
-    `## CPU profile: ${settings.profileLoad === 'get-one' ? 'cached GET /products/:id' : settings.profileLoad}`,
+    `## CPU profile: \`${scenario.name}\` (${loads[scenario.load].title})`,
     '',
-    `\`node --cpu-prof\`, WEB_CONCURRENCY=1 on core 0, ${profile.seconds} s of ${what} under wrk (${int(profile.result.rps)} req/s with the profiler on). Samples from the measured run only (not startup, warm-up or shutdown): busy ${int(s.busyMs)} ms, idle ${int(s.idleMs)} ms. The profile itself is \`${profile.file}\` (git-ignored; open it in Chrome DevTools → Performance).`,
+    `\`node --cpu-prof\`, WEB_CONCURRENCY=1 on core 0${env.length ? `, app environment as in the scenario (${env.map(code).join(', ')})` : ''}, ${profile.seconds} s of \`${scenario.load}\` under wrk (${int(profile.result.rps)} req/s with the profiler on). Samples from the measured run only (not startup, warm-up or shutdown): busy ${int(s.busyMs)} ms, idle ${int(s.idleMs)} ms. The profile itself is \`${profile.file}\` (git-ignored; open it in Chrome DevTools → Performance).`,
     '',
     'Top functions by self time (% of busy time):',
     '',

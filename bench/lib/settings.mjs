@@ -54,7 +54,7 @@ export const settings = {
   /** Run the CPU profile of the cached read at the end of `npm run bench` (0 to skip). */
   profile: env.BENCH_PROFILE !== '0',
   /** The load `npm run bench:profile` profiles (a key of scenarios.mjs `loads`). */
-  profileLoad: env.BENCH_PROFILE_LOAD || 'get-one',
+  profileScenario: env.BENCH_PROFILE_SCENARIO || 'cached-get',
   /** Seeded products: the uncached read picks among all of them. */
   products: Number(env.BENCH_PRODUCTS ?? 100_000),
   /** Keep the app's request log in .local/bench/logs instead of /dev/null (it grows ~10 MB/s). */
