@@ -33,6 +33,9 @@ import { ProductDto, ProductPageDto } from './dto/product.dto.js';
 import { UpdateProductDto } from './dto/update-product.dto.js';
 import { PRODUCTS_TAG, ProductsService } from './products.service.js';
 
+/** What Fastify sets for a serialised object. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 @ApiTags('products')
 @Controller('products')
 export class ProductsController {
@@ -75,12 +78,15 @@ export class ProductsController {
     @UuidParam('id') id: string,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ProductDto | undefined> {
-    const product = await this.products.findOne(id);
+  ): Promise<ProductDto | string | undefined> {
+    const { product, json } = await this.products.findOneEntry(id);
     // The version changes with every update, so it is a validator that costs no hashing.
-    return notModified(request, reply, `W/"${product.id}.${product.version}"`)
-      ? undefined
-      : product;
+    if (notModified(request, reply, `W/"${product.id}.${product.version}"`)) return undefined;
+    if (json === undefined) return product;
+    // The cached JSON is what serialising the product gives: send it as is (Fastify sends a string
+    // with a JSON content type unchanged) instead of serialising the same object on every hit.
+    void reply.type(JSON_CONTENT_TYPE);
+    return json;
   }
 
   @Post()

@@ -42,14 +42,19 @@ export class ProductsService {
 
   /** Through the two-tier cache (a missing id is cached briefly too); the database sees one load per key. */
   async findOne(id: string): Promise<ProductDto> {
-    const product = await this.cache.getOrLoad(productKey(id), () =>
+    return (await this.findOneEntry(id)).product;
+  }
+
+  /** findOne with the JSON the product is cached as, when the cache holds it (see CachedEntry). */
+  async findOneEntry(id: string): Promise<{ product: ProductDto; json: string | undefined }> {
+    const entry = await this.cache.getOrLoadEntry(productKey(id), () =>
       this.router.read(async (em) => {
         const [row] = await preparedQuery(em, 'product_by_id', PRODUCT_BY_ID, [id]);
         return row ? ProductDto.from(hydrate(em, Product, row)) : null;
       }),
     );
-    if (!product) throw new NotFoundException(`Product ${id} not found`);
-    return product;
+    if (!entry.value) throw new NotFoundException(`Product ${id} not found`);
+    return { product: entry.value, json: entry.json };
   }
 
   /** One indexed query per page: rows after the cursor in (sort key, id) order, one extra to know if more follow. */

@@ -21,6 +21,16 @@ export interface LoadOptions {
 type Stored = { json: string; value: unknown };
 
 /**
+ * A cached value with the JSON it is stored as. A route can send `json` as its body (the bytes
+ * serialising `value` gives, without doing it again on every hit). Undefined when the cache is off;
+ * not JSON when `value` is null (a cached "not found").
+ */
+export interface CachedEntry<T> {
+  value: T | null;
+  json: string | undefined;
+}
+
+/**
  * In-process LRU (L1) over Redis (L2), with one load per key per process at a time (single-flight),
  * TTL jitter, short negative caching, and invalidation that reaches every process before a write returns.
  *
@@ -38,7 +48,7 @@ type Stored = { json: string; value: unknown };
 export class TwoTierCache {
   private readonly logger = new Logger('Cache');
   private readonly l1: LRUCache<string, Stored>;
-  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly inflight = new Map<string, Promise<Stored>>();
   // key → when its primary-read window ends and the epoch of its last invalidation.
   private readonly recentlyInvalidated = new Map<string, { freshUntil: number; epoch: number }>();
   private readonly tagVersions = new Map<string, number>();
@@ -101,23 +111,32 @@ export class TwoTierCache {
     loader: () => Promise<T | null>,
     options: LoadOptions = {},
   ): Promise<T | null> {
-    if (!this.config.CACHE_ENABLED) return loader();
+    return (await this.getOrLoadEntry(key, loader, options)).value;
+  }
+
+  /** getOrLoad, with the JSON the value is cached as (see CachedEntry). */
+  async getOrLoadEntry<T>(
+    key: string,
+    loader: () => Promise<T | null>,
+    options: LoadOptions = {},
+  ): Promise<CachedEntry<T>> {
+    if (!this.config.CACHE_ENABLED) return { value: await loader(), json: undefined };
     const useL1 = this.bus.listening && this.redis.healthy;
     if (useL1) {
       const hit = this.l1.get(key);
       if (hit !== undefined) {
         this.counts.l1Hit++;
-        return hit.value as T | null;
+        return hit as CachedEntry<T>;
       }
       this.counts.l1Miss++;
     }
     const running = this.inflight.get(key);
-    if (running) return running as Promise<T | null>;
+    if (running) return running as Promise<CachedEntry<T>>;
     const load = this.loadThrough(key, loader, options, useL1).finally(() =>
       this.inflight.delete(key),
     );
     this.inflight.set(key, load);
-    return load;
+    return load as Promise<CachedEntry<T>>;
   }
 
   /** The current version of a tag (e.g. `products`), to build keys of entries a write must retire. */
@@ -188,35 +207,37 @@ export class TwoTierCache {
     loader: () => Promise<T | null>,
     options: LoadOptions,
     useL1: boolean,
-  ): Promise<T | null> {
+  ): Promise<Stored> {
     const epoch = this.epoch;
     const fresh = this.writtenRecently(key, options.tags);
     if (!fresh) {
       const cached = await this.redis.run((r) => r.get(L2_PREFIX + key)).catch(() => undefined);
       if (cached != null) {
         this.counts.l2Hit++;
-        const value = cached === NOT_FOUND ? null : (JSON.parse(cached) as T);
+        const stored = { json: cached, value: cached === NOT_FOUND ? null : JSON.parse(cached) };
         if (useL1 && !this.invalidatedSince(key, epoch))
-          this.l1.set(key, { json: cached, value }, { ttl: this.l1Ttl(value) });
-        return value;
+          this.l1.set(key, stored, { ttl: this.l1Ttl(stored.value) });
+        return stored;
       }
       this.counts.l2Miss++;
     }
     // Right after a write, replicas may not have it yet: such loads read from the primary.
     const value = fresh ? await requestContext.preferPrimary(loader) : await loader();
+    const stored = { json: value === null ? NOT_FOUND : JSON.stringify(value), value };
     // An invalidation arrived while loading: the value may predate the write. Serve it, cache nothing.
-    if (this.invalidatedSince(key, epoch)) return value;
-    const json = value === null ? NOT_FOUND : JSON.stringify(value);
+    if (this.invalidatedSince(key, epoch)) return stored;
     const ttlMs =
       value === null
         ? this.config.CACHE_NEGATIVE_TTL_MS
         : this.jitter(options.ttlMs ?? this.config.CACHE_TTL_MS);
-    if (useL1) this.l1.set(key, { json, value }, { ttl: this.l1Ttl(value) });
+    if (useL1) this.l1.set(key, stored, { ttl: this.l1Ttl(value) });
     // A process that may have missed invalidations does not know whether its read was fresh: no L2 fill.
     if (this.bus.listening) {
-      void this.redis.run((r) => r.set(L2_PREFIX + key, json, 'PX', ttlMs)).catch(() => undefined);
+      void this.redis
+        .run((r) => r.set(L2_PREFIX + key, stored.json, 'PX', ttlMs))
+        .catch(() => undefined);
     }
-    return value;
+    return stored;
   }
 
   /** Whether `key` may have been invalidated after a load that started at `epoch`. */
