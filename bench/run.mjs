@@ -96,7 +96,7 @@ async function measureThenStop(stack, server, options) {
   }
 }
 
-/** One more measurement of a run key (a baseline's load or an app scenario), for a paired ratio: req/s. */
+/** One more measurement of a run key (a baseline's load or an app scenario), for a paired ratio. */
 async function measureAgain(stack, ids, key) {
   const [target, name] = key.split(':');
   const label = `pair-${key.replace(/[^\w-]+/g, '-')}`;
@@ -111,13 +111,16 @@ async function measureAgain(stack, ids, key) {
         label,
       });
   const loadName = baseline ? name : scenario.load;
-  return (await measureThenStop(stack, server, { loadName, ids, label, seconds })).rps;
+  const result = await measureThenStop(stack, server, { loadName, ids, label, seconds });
+  return { rps: result.rps, steal: result.resources.cpuPercent.steal };
 }
 
 /**
  * The issue's ratios measured again in pairs: both sides back to back, the first of a pair alternating
  * (A B, B A, A B …) so that a slow drift of this shared machine's speed, which moves single runs minutes
- * apart by up to 2×, weighs on both sides alike. The report gives every pair and their median.
+ * apart by up to 2×, weighs on both sides alike. A pair with more than BENCH_PAIR_MAX_STEAL% host steal
+ * on either side is kept in the report but re-run, up to as many extra pairs as asked for. The report
+ * gives every pair and the median of the clean ones.
  */
 async function pairedRatios(stack, ids) {
   const measured = new Set(runs.filter((run) => run.result).map((run) => run.key));
@@ -125,18 +128,34 @@ async function pairedRatios(stack, ids) {
   for (const target of ratioTargets) {
     if (!measured.has(target.run) || !measured.has(target.versus)) continue;
     const pairs = [];
-    for (let i = 0; i < settings.pairs; i++) {
-      log(`paired ratio ${i + 1}/${settings.pairs}: ${target.run} vs ${target.versus}`);
+    const clean = () => pairs.filter((pair) => !pair.error && !pair.stolen).length;
+    for (let i = 0; i < 2 * settings.pairs && clean() < settings.pairs; i++) {
+      log(
+        `paired ratio ${i + 1} (${clean()}/${settings.pairs} clean): ${target.run} vs ${target.versus}`,
+      );
       const order = i % 2 === 0 ? [target.run, target.versus] : [target.versus, target.run];
       try {
-        const rps = {};
-        for (const key of order) rps[key] = await measureAgain(stack, ids, key);
-        pairs.push({ first: order[0], run: rps[target.run], versus: rps[target.versus] });
+        const sides = {};
+        for (const key of order) sides[key] = await measureAgain(stack, ids, key);
+        const [run, versus] = [sides[target.run], sides[target.versus]];
+        pairs.push({
+          first: order[0],
+          run: run.rps,
+          versus: versus.rps,
+          steal: { run: run.steal, versus: versus.steal },
+          stolen: Math.max(run.steal, versus.steal) > settings.pairMaxSteal,
+        });
       } catch (error) {
         pairs.push({ error: String(error.message ?? error).split('\n')[0] });
       }
     }
-    results.push({ run: target.run, versus: target.versus, seconds: settings.pairSeconds, pairs });
+    results.push({
+      run: target.run,
+      versus: target.versus,
+      seconds: settings.pairSeconds,
+      maxSteal: settings.pairMaxSteal,
+      pairs,
+    });
   }
   return results;
 }

@@ -143,17 +143,24 @@ function pairedTable(paired) {
   const rows = paired.map((p) => {
     const target = ratioTargets.find((t) => t.run === p.run && t.versus === p.versus);
     const ok = p.pairs.filter((pair) => !pair.error);
-    const values = ok.map((pair) => pair.run / pair.versus);
-    const cells = p.pairs.map((pair) =>
-      pair.error
-        ? `failed: ${pair.error}`
-        : `${int(pair.run)} / ${int(pair.versus)} = ${ratio(pair.run / pair.versus)}`,
-    );
+    // Reports from before steal was recorded per pair count every pair.
+    const counted = ok.filter((pair) => !pair.stolen);
+    const values = (counted.length ? counted : ok).map((pair) => pair.run / pair.versus);
+    const cells = p.pairs.map((pair) => {
+      if (pair.error) return `failed: ${pair.error}`;
+      const text = `${int(pair.run)} / ${int(pair.versus)} = ${ratio(pair.run / pair.versus)}`;
+      if (!pair.steal) return text;
+      const steal = `steal ${Math.round(pair.steal.run)}% / ${Math.round(pair.steal.versus)}%`;
+      return pair.stolen && counted.length
+        ? `~~${text}~~ (${steal}, not counted)`
+        : `${text} (${steal})`;
+    });
     const mid = values.length ? median(values) : null;
+    const note = ok.length && !counted.length ? ' (every pair had host steal)' : '';
     return [
       target.text,
       cells.join('; '),
-      mid === null ? '–' : ratio(mid),
+      mid === null ? '–' : `${ratio(mid)}${note}`,
       mid === null
         ? 'not measured'
         : mid >= target.atLeast
@@ -161,9 +168,10 @@ function pairedTable(paired) {
           : `**not met** (target ${ratio(target.atLeast)})`,
     ];
   });
+  const maxSteal = paired[0].maxSteal;
   return [
     '',
-    `The same targets measured again in pairs: the two sides back to back, the first of a pair alternating, so a drift of the machine's speed between runs minutes apart weighs on both alike. Each side is restarted, warmed up and measured for ${paired[0].seconds} s. The median is the figure to read.`,
+    `The same targets measured again in pairs: the two sides back to back, the first of a pair alternating, so a drift of the machine's speed between runs minutes apart weighs on both alike. Each side is restarted, warmed up and measured for ${paired[0].seconds} s.${maxSteal === undefined ? '' : ` A pair in which either side lost more than ${maxSteal}% of a core to host steal is struck through, left out of the median and run again (at most as many extra pairs as asked for); steal is given as run / ceiling.`} The median is the figure to read.`,
     '',
     table(['target (issue 7)', 'pairs: run / ceiling req/s', 'median', ''], rows),
   ];

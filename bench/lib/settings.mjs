@@ -51,6 +51,9 @@ export const settings = {
    */
   pairs: Number(env.BENCH_PAIRS ?? (quick ? 0 : 3)),
   pairSeconds: seconds('BENCH_PAIR_SECONDS', quick ? 5 : 10),
+  // A pair in which either side lost more than this share of a core to host steal is re-run (at most
+  // as many extra pairs as asked for) and left out of the median: it measures the host, not the code.
+  pairMaxSteal: Number(env.BENCH_PAIR_MAX_STEAL ?? 10),
   /** Run the CPU profile of the cached read at the end of `npm run bench` (0 to skip). */
   profile: env.BENCH_PROFILE !== '0',
   /** The load `npm run bench:profile` profiles (a key of scenarios.mjs `loads`). */
