@@ -210,7 +210,7 @@ await runMain(async () => {
 
   let profile = null;
   if (settings.profile && wanted('profile')) {
-    log('profiling the cached read (node --cpu-prof)');
+    log(`profiling ${settings.profileScenario} (node --cpu-prof)`);
     try {
       profile = await profileScenario(stack, ids, baseName(meta));
     } catch (error) {

@@ -54,9 +54,9 @@ export const settings = {
   // A pair in which either side lost more than this share of a core to host steal is re-run (at most
   // as many extra pairs as asked for) and left out of the median: it measures the host, not the code.
   pairMaxSteal: Number(env.BENCH_PAIR_MAX_STEAL ?? 10),
-  /** Run the CPU profile of the cached read at the end of `npm run bench` (0 to skip). */
+  /** Run the CPU profile (BENCH_PROFILE_SCENARIO) at the end of `npm run bench` (0 to skip). */
   profile: env.BENCH_PROFILE !== '0',
-  /** The load `npm run bench:profile` profiles (a key of scenarios.mjs `loads`). */
+  /** The app scenario the CPU profile runs (a name in scenarios.mjs `appScenarios`). */
   profileScenario: env.BENCH_PROFILE_SCENARIO || 'cached-get',
   /** Seeded products: the uncached read picks among all of them. */
   products: Number(env.BENCH_PRODUCTS ?? 100_000),

@@ -79,7 +79,7 @@ export class ProductsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProductDto | string | undefined> {
-    const { product, json } = await this.products.findOneEntry(id);
+    const { value: product, json } = await this.products.findOneEntry(id);
     // The version changes with every update, so it is a validator that costs no hashing.
     if (notModified(request, reply, `W/"${product.id}.${product.version}"`)) return undefined;
     if (json === undefined) return product;

@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { pipeline, type Readable } from 'node:stream';
-import { TwoTierCache } from '../infra/cache/two-tier-cache.js';
+import { type CachedEntry, TwoTierCache } from '../infra/cache/two-tier-cache.js';
 import { hydrate } from '../infra/database/hydrate.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
 import { ReplicaRouter } from '../infra/database/replica-router.js';
@@ -42,11 +42,11 @@ export class ProductsService {
 
   /** Through the two-tier cache (a missing id is cached briefly too); the database sees one load per key. */
   async findOne(id: string): Promise<ProductDto> {
-    return (await this.findOneEntry(id)).product;
+    return (await this.findOneEntry(id)).value;
   }
 
   /** findOne with the JSON the product is cached as, when the cache holds it (see CachedEntry). */
-  async findOneEntry(id: string): Promise<{ product: ProductDto; json: string | undefined }> {
+  async findOneEntry(id: string): Promise<CachedEntry<ProductDto> & { value: ProductDto }> {
     const entry = await this.cache.getOrLoadEntry(productKey(id), () =>
       this.router.read(async (em) => {
         const [row] = await preparedQuery(em, 'product_by_id', PRODUCT_BY_ID, [id]);
@@ -54,7 +54,7 @@ export class ProductsService {
       }),
     );
     if (!entry.value) throw new NotFoundException(`Product ${id} not found`);
-    return { product: entry.value, json: entry.json };
+    return entry as CachedEntry<ProductDto> & { value: ProductDto };
   }
 
   /** One indexed query per page: rows after the cursor in (sort key, id) order, one extra to know if more follow. */

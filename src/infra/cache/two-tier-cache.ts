@@ -114,13 +114,16 @@ export class TwoTierCache {
     return (await this.getOrLoadEntry(key, loader, options)).value;
   }
 
-  /** getOrLoad, with the JSON the value is cached as (see CachedEntry). */
-  async getOrLoadEntry<T>(
+  /**
+   * getOrLoad, with the JSON the value is cached as (see CachedEntry). Not async: an L1 hit is returned
+   * as it is, without a promise of its own on the hot path.
+   */
+  getOrLoadEntry<T>(
     key: string,
     loader: () => Promise<T | null>,
     options: LoadOptions = {},
-  ): Promise<CachedEntry<T>> {
-    if (!this.config.CACHE_ENABLED) return { value: await loader(), json: undefined };
+  ): CachedEntry<T> | Promise<CachedEntry<T>> {
+    if (!this.config.CACHE_ENABLED) return loader().then((value) => ({ value, json: undefined }));
     const useL1 = this.bus.listening && this.redis.healthy;
     if (useL1) {
       const hit = this.l1.get(key);
