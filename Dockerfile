@@ -38,20 +38,29 @@ FROM base AS runtime
 # tini as PID 1: the kernel gives PID 1 no default signal actions, so a SIGTERM
 # that arrives before Node installs its handler (during boot) would be ignored
 # and the container killed after the grace period; tini also reaps zombies.
+# libjemalloc2: the allocator every Node process here runs on (LD_PRELOAD below). Debian puts it under
+# the architecture's directory, so it is linked to one path for amd64 and arm64 alike, and the build
+# fails if Node does not map it (a missing preload would only print a warning at every start).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends tini \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get install -y --no-install-recommends tini libjemalloc2 \
+    && rm -rf /var/lib/apt/lists/* \
+    && ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\.so\.2$')" /usr/local/lib/libjemalloc.so.2 \
+    && LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 node -e \
+        "process.exit(require('fs').readFileSync('/proc/self/maps','utf8').includes('libjemalloc')?0:1)"
 # V8 sizes its heap from the machine's memory, not the container's limit. Unbounded, one API process
 # grew from ~205 MB RSS idle to ~450 MB under load here (heap it had no need to collect yet), close to
 # the 512Mi limit in k8s/; a 256 MB old space held it at ~270-290 MB, 128 MB of it the young generation
-# Node 24 sizes for a 24 GB machine. 16 MB semi-spaces (32 MB young generation) held it under 200 MiB at
-# the same req/s (README, "Memory"). Raise both with the limit.
-# MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's compiler and GC helpers, libuv's
-# pool) an arena of its own, up to 8 per core, and keeps what they freed. Two arenas took 7-18 MB
-# (median 13) off one process's max RSS under PATCH load here, at the same req/s; one arena (with a
-# fixed 128 KB mmap threshold) took 22-31 MB but cost 11-23% of PATCH req/s (README, "Memory").
+# Node 24 sizes for a 24 GB machine. 8 MB semi-spaces (16 MB young generation) with jemalloc hold it
+# under 200 MiB under every load of the bench (README, "Memory"). Raise both with the limit.
+# LD_PRELOAD jemalloc: glibc's malloc keeps what V8's compiler and GC helper threads and libuv's pool
+# freed in per-thread arenas. With jemalloc and 8 MB semi-spaces the max RSS of one process under PATCH
+# at WEB_CONCURRENCY=2 was 183-197 MB against 202-232 with glibc (two arenas) and 16 MB semi-spaces,
+# cached and uncached reads 10-22 MB lower, at a req/s within the run-to-run spread (README, "Memory").
+# MALLOC_ARENA_MAX=2 only matters where the preload is absent (a process started with LD_PRELOAD unset):
+# two arenas took 7-18 MB off glibc's max RSS at no measurable cost.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16" \
+    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8" \
+    LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
     MALLOC_ARENA_MAX=2 \
     HOST=0.0.0.0 \
     PORT=3000 \

@@ -12,7 +12,15 @@ import { profileScenario } from './lib/profile.mjs';
 import { baseName, writeReport } from './lib/report.mjs';
 import { measure, startApp, startBaseline } from './lib/runner.mjs';
 import { settings } from './lib/settings.mjs';
-import { loadIds, migrateAndSeed, serviceVersions, servicesUp, snapshotApp } from './lib/stack.mjs';
+import {
+  allocatorInUse,
+  appEnv,
+  loadIds,
+  migrateAndSeed,
+  serviceVersions,
+  servicesUp,
+  snapshotApp,
+} from './lib/stack.mjs';
 import { appScenarios, baselines, loads, ratioTargets, soak } from './scenarios.mjs';
 
 const runs = [];
@@ -175,6 +183,8 @@ await runMain(async () => {
     ...describeCommit(),
     machine: describeMachine(),
     services: await serviceVersions(stack),
+    allocator: allocatorInUse(),
+    nodeOptions: appEnv(stack).NODE_OPTIONS,
     settings: {
       ...settings,
       only: settings.only?.source ?? null,

@@ -51,6 +51,29 @@ export function servicesDown() {
   services('down', '--purge');
 }
 
+// The image preloads jemalloc from IMAGE_JEMALLOC (Dockerfile); on this machine it is Debian's libjemalloc2
+// where that is installed. Without it the app runs on glibc malloc (MALLOC_ARENA_MAX=2), as a process of
+// the image would with LD_PRELOAD unset, and the report says so: RSS is then higher than the image's.
+const IMAGE_JEMALLOC = '/usr/local/lib/libjemalloc.so.2';
+const MULTIARCH = { x64: 'x86_64', arm64: 'aarch64' }[process.arch] ?? process.arch;
+export const jemalloc =
+  [IMAGE_JEMALLOC, `/usr/lib/${MULTIARCH}-linux-gnu/libjemalloc.so.2`].find((path) =>
+    existsSync(path),
+  ) ?? null;
+
+/** The allocator the app's processes run on here, checked in a Node started with the app's preload. */
+export function allocatorInUse() {
+  if (!jemalloc) return 'glibc malloc, MALLOC_ARENA_MAX=2 (libjemalloc2 is not installed here)';
+  const mapped = execFileSync(
+    process.execPath,
+    ['-p', "require('fs').readFileSync('/proc/self/maps','utf8').includes('libjemalloc')"],
+    { env: { PATH: process.env.PATH ?? '', LD_PRELOAD: jemalloc }, encoding: 'utf8' },
+  ).trim();
+  return mapped === 'true'
+    ? `jemalloc (LD_PRELOAD=${jemalloc})`
+    : `glibc malloc: ${jemalloc} did not load`;
+}
+
 /** The environment every process of ours gets: the stack plus the production settings. */
 export function appEnv(stack, extra = {}) {
   return {
@@ -58,7 +81,8 @@ export function appEnv(stack, extra = {}) {
     NODE_ENV: 'production',
     // As the production image sets them (Dockerfile; test/deploy/env-schema.spec.ts keeps the two equal):
     // the heap bound and allocator the RSS figures are measured under.
-    NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=16',
+    NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=8',
+    ...(jemalloc ? { LD_PRELOAD: jemalloc } : {}),
     MALLOC_ARENA_MAX: '2',
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',

@@ -111,8 +111,8 @@ describe('deploy env vs src/config/env.schema.ts', () => {
       stages,
       stages.find((s) => s.name === 'api')!,
     ).env;
-    // Read by Node itself and by glibc's allocator, not by the app's config.
-    const runtimeKeys = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
+    // Read by Node itself, by the dynamic loader and by glibc's allocator, not by the app's config.
+    const runtimeKeys = ['NODE_OPTIONS', 'LD_PRELOAD', 'MALLOC_ARENA_MAX'];
     expect(
       [...env.keys()].filter((k) => !schemaKeys.includes(k) && !runtimeKeys.includes(k)),
     ).toEqual([]);
@@ -120,7 +120,15 @@ describe('deploy env vs src/config/env.schema.ts', () => {
     expect(env.get('MALLOC_ARENA_MAX')).toMatch(/^[1-9]\d*$/);
     // The benchmark's RSS figures are the image's only if the app runs there under the same settings.
     const bench = readFileSync(join(repoRoot(), 'bench', 'lib', 'stack.mjs'), 'utf8');
-    for (const key of runtimeKeys) expect(bench).toContain(`${key}: '${env.get(key)}',`);
+    for (const key of ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'])
+      expect(bench).toContain(`${key}: '${env.get(key)}',`);
+    // The preload is a file the image creates; the bench tries that path first, then Debian's.
+    const preload = env.get('LD_PRELOAD')!;
+    expect(preload).toMatch(/\/libjemalloc\.so\.2$/);
+    expect(text).toMatch(new RegExp(`ln -s "[^"]+" ${preload.replaceAll('.', '\\.')} `));
+    expect(text).toContain(`LD_PRELOAD=${preload} node -e`);
+    expect(bench).toContain(`const IMAGE_JEMALLOC = '${preload}';`);
+    expect(bench).toContain('LD_PRELOAD: jemalloc');
     const defaults = envSchema.parse({
       DATABASE_URL: 'postgres://u:p@h:5432/d',
       REDIS_URL: 'redis://h:6379',
