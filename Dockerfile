@@ -51,7 +51,8 @@ RUN apt-get update \
 # grew from ~205 MB RSS idle to ~450 MB under load here (heap it had no need to collect yet), close to
 # the 512Mi limit in k8s/; a 256 MB old space held it at ~270-290 MB, 128 MB of it the young generation
 # Node 24 sizes for a 24 GB machine. 8 MB semi-spaces (16 MB young generation) with jemalloc hold it
-# under 200 MiB under every load of the bench (README, "Memory"). Raise both with the limit.
+# under 200 MiB under every load of the bench (largest 193 MB, bench/results/2026-12-02-5acde43.md).
+# Raise both with the limit.
 # LD_PRELOAD jemalloc: glibc's malloc keeps what V8's compiler and GC helper threads and libuv's pool
 # freed in per-thread arenas. With jemalloc and 8 MB semi-spaces the max RSS of one process under PATCH
 # at WEB_CONCURRENCY=2 was 183-197 MB against 202-232 with glibc (two arenas) and 16 MB semi-spaces,
