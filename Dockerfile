@@ -56,7 +56,8 @@ RUN apt-get update \
 # LD_PRELOAD jemalloc: glibc's malloc keeps what V8's compiler and GC helper threads and libuv's pool
 # freed in per-thread arenas. With jemalloc and 8 MB semi-spaces the max RSS of one process under PATCH
 # at WEB_CONCURRENCY=2 was 183-197 MB against 202-232 with glibc (two arenas) and 16 MB semi-spaces,
-# cached and uncached reads 10-22 MB lower, at a req/s within the run-to-run spread (README, "Memory").
+# cached and uncached reads 10-23 MB lower. PATCH ran 1-11% slower in those pairs (the smaller young
+# generation collects twice as often); the reads' req/s moved within the run-to-run spread (README).
 # MALLOC_ARENA_MAX=2 only matters where the preload is absent (a process started with LD_PRELOAD unset):
 # two arenas took 7-18 MB off glibc's max RSS at no measurable cost.
 ENV NODE_ENV=production \

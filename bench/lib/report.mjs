@@ -54,7 +54,12 @@ function header(meta, name) {
     '## Configuration',
     '',
     `- Each run: ${s.warmup} s warm-up (same load, discarded), then ${s.duration} s measured. ${int(s.products)} products seeded.`,
-    `- The app's runtime settings, as the image sets them: NODE_OPTIONS=\`${meta.nodeOptions ?? '–'}\`; allocator: ${meta.allocator ?? 'glibc malloc, MALLOC_ARENA_MAX=2'}.`,
+    // Reports from before 5acde43 did not record these.
+    ...(meta.allocator
+      ? [
+          `- The app's runtime settings, as the image sets them: NODE_OPTIONS=\`${meta.nodeOptions}\`; allocator: ${meta.allocator}.`,
+        ]
+      : []),
     `- The app: \`dist/main.js\`, NODE_ENV=production, LOG_LEVEL=info with the request log going to ${s.keepAppLog ? 'a file' : '/dev/null'}, a JWT_SECRET, its own metrics port scraped before and after each run. It is restarted for every run. WEB_CONCURRENCY=1 is pinned to core 0 (\`taskset -c 0\`); WEB_CONCURRENCY=2 is **unpinned**: its processes share both cores with the generator and the databases.`,
     '- Baselines (bench/baselines): one process each, pinned to core 0, same product JSON, reading the same replica (and Redis for the Express stack).',
     `- Closed loop: \`${s.wrkCommand}\`, pinned to core 1, identical for baselines and the app. wrk counts statuses ≥ 400 as non-2xx; the PATCH and mix scripts count every status (409 apart).`,
