@@ -18,6 +18,28 @@ import { BENCH_DIR, RESULTS_DIR } from './settings.mjs';
 
 export const baseName = (meta) => `${meta.startedAt.slice(0, 10)}-${meta.commit}`;
 
+/**
+ * What a run left out of the full bench, from its recorded settings: empty for a full run. Older reports
+ * lack `pairs` (they predate the paired ratios) and count as full when the rest is the default.
+ */
+export function leftOut(s) {
+  const out = [];
+  if (s.only) out.push(`only \`${s.only}\``);
+  if (String(s.concurrencies) !== '1,2')
+    out.push(`WEB_CONCURRENCY ${s.concurrencies.join(', ')} only`);
+  if (s.duration < 20) out.push(`${s.duration} s runs`);
+  if (!s.soakSeconds) out.push('no soak');
+  if (s.pairs === 0) out.push('no paired ratios');
+  return out;
+}
+
+/** "full run", "quick run" or "partial run (…what it left out)". */
+export function runKind(s) {
+  if (s.quick) return 'quick run';
+  const out = leftOut(s);
+  return out.length ? `partial run (${out.join(', ')})` : 'full run';
+}
+
 function header(meta, name) {
   const m = meta.machine;
   const s = meta.settings;
@@ -25,7 +47,7 @@ function header(meta, name) {
   return [
     `# Load test ${meta.startedAt.slice(0, 10)}, commit ${meta.commit}${meta.dirty ? ' (working tree had uncommitted changes)' : ''}`,
     '',
-    `Written by \`npm run bench\` (bench/run.mjs) on ${meta.startedAt}; every number below comes from [${name}.json](${name}.json). ${s.quick ? '**Quick run** (BENCH_QUICK=1): short runs, no soak; use it to check the kit, not to judge.' : 'Full run.'}`,
+    `Written by \`npm run bench\` (bench/run.mjs) on ${meta.startedAt}; every number below comes from [${name}.json](${name}.json). ${s.quick ? '**Quick run** (BENCH_QUICK=1): short runs, no soak; use it to check the kit, not to judge.' : leftOut(s).length ? `**Partial run**: ${leftOut(s).join(', ')}; its figures are not the full bench's.` : 'Full run.'}`,
     '',
     '## Machine',
     '',
@@ -136,7 +158,7 @@ export function updateIndex() {
       const data = JSON.parse(readFileSync(join(RESULTS_DIR, file), 'utf8'));
       const name = file.replace(/\.json$/, '');
       const cached = data.runs.find((r) => r.key === 'app-wc1:cached-get' && r.result);
-      const note = data.meta.settings.quick ? 'quick run' : 'full run';
+      const note = runKind(data.meta.settings);
       const headline = cached
         ? `, cached GET ${int(cached.result.rps)} req/s at WEB_CONCURRENCY=1`
         : '';
