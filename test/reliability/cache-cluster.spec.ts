@@ -165,8 +165,25 @@ describe('a busy client over 2 cluster workers (quota leases)', () => {
 
   it('admits at most the limit in all, at most 1% early, with most hits paid by leases', async () => {
     const statuses: number[] = [];
+    // Per worker, the RateLimit-Remaining of each admitted response, in order.
+    const remainingByPid = new Map<string, number[]>();
+    const badHeaders: string[] = [];
     for (let i = 0; i < 1_100; i++) {
-      statuses.push((await call(app.url, 'GET', '/products?limit=1', { headers: client })).status);
+      const response = await call(app.url, 'GET', '/products?limit=1', { headers: client });
+      statuses.push(response.status);
+      if (response.status !== 200) continue;
+      // Hits paid by a lease take the synchronous path: they must carry the same headers as the rest.
+      const [limit, remaining, reset] = ['limit', 'remaining', 'reset'].map((name) =>
+        response.headers.get(`ratelimit-${name}`),
+      );
+      if (
+        limit !== '1000' ||
+        !/^\d+$/.test(remaining ?? '') ||
+        !(Number(reset) >= 1 && Number(reset) <= 120)
+      )
+        badHeaders.push(`#${i}: limit=${limit} remaining=${remaining} reset=${reset}`);
+      const pid = response.headers.get('x-pid')!;
+      remainingByPid.set(pid, [...(remainingByPid.get(pid) ?? []), Number(remaining)]);
     }
     const admitted = statuses.filter((s) => s === 200).length;
     const refused = statuses.filter((s) => s === 429).length;
@@ -183,5 +200,12 @@ describe('a busy client over 2 cluster workers (quota leases)', () => {
     expect(admitted).toBeLessThanOrEqual(1_000);
     expect(admitted).toBeGreaterThanOrEqual(990);
     expect(counted('lease')).toBeGreaterThan(counted('redis'));
+    expect(badHeaders).toEqual([]);
+    // Each worker's count only goes up, so what it reports remaining only goes down, to the end.
+    expect(remainingByPid.size).toBe(2);
+    for (const remaining of remainingByPid.values()) {
+      expect(remaining.every((value, i) => i === 0 || value <= remaining[i - 1])).toBe(true);
+      expect(Math.min(...remaining)).toBeLessThanOrEqual(10);
+    }
   });
 });

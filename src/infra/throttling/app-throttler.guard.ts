@@ -9,6 +9,7 @@ import {
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RouteMemo } from '../../common/route-memo.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 type TrackedRequest = FastifyRequest & { user?: { id: string } };
 
@@ -32,6 +33,20 @@ interface RouteThrottle {
   blockDuration: Resolvable<number> | undefined;
   getTracker: ThrottlerGetTrackerFunction;
   generateKey: ThrottlerGenerateKeyFunction;
+  /** Set when nothing on the route overrides the defaults: a leased hit is then counted without a promise. */
+  fast?: FastRoute;
+}
+
+/** What the synchronous path needs: static numbers, this guard's own tracker and key, the header names. */
+interface FastRoute {
+  limit: number;
+  keyPrefix: string;
+  headers: { limit: string; remaining: string; reset: string } | undefined;
+}
+
+/** Authenticated callers by user id (the access-token guard runs first), the rest by client IP. */
+function trackerOf(req: TrackedRequest): string {
+  return req.user ? `u:${req.user.id}` : `ip:${req.ip}`;
 }
 
 /** A limit, ttl or block duration: a number as it is, a function called for this request. */
@@ -65,7 +80,7 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     this.throttlers.map((throttler): RouteThrottle => {
       const read = <T>(key: string) =>
         this.reflector.getAllAndOverride<T | undefined>(key + throttler.name, targets);
-      return {
+      const route: RouteThrottle = {
         throttler,
         skip: Boolean(read<boolean>(META.skip)),
         limit: read<Resolvable<number>>(META.limit) ?? throttler.limit,
@@ -80,12 +95,89 @@ export class AppThrottlerGuard extends ThrottlerGuard {
           throttler.generateKey ??
           this.commonOptions.generateKey!,
       };
+      route.fast = this.fastRoute(route, targets);
+      return route;
     }),
   );
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    for (const route of this.routes.get(context)) {
-      if (route.skip || (route.throttler.skipIf ?? this.commonOptions.skipIf)?.(context)) continue;
+  /** The synchronous path's settings for a route, or undefined when something on it needs the full one. */
+  private fastRoute(
+    route: RouteThrottle,
+    [handler, classRef]: [{ name: string }, { name: string }],
+  ): FastRoute | undefined {
+    const { throttler } = route;
+    const moduleOptions = Array.isArray(this.options) ? undefined : this.options;
+    const ownTracker =
+      route.getTracker === this.commonOptions.getTracker && !moduleOptions?.getTracker;
+    const ownKey =
+      route.generateKey === this.commonOptions.generateKey && !moduleOptions?.generateKey;
+    const staticNumbers = [route.limit, route.ttl, route.blockDuration ?? route.ttl].every(
+      (value) => typeof value === 'number',
+    );
+    const userAgents = throttler.ignoreUserAgents ?? this.commonOptions.ignoreUserAgents;
+    if (!(this.storageService instanceof RedisThrottlerStorage)) return undefined;
+    if (!ownTracker || !ownKey || !staticNumbers || Array.isArray(userAgents)) return undefined;
+    const name = throttler.name ?? 'default';
+    const suffix = name === 'default' ? '' : `-${name}`;
+    const setHeaders = throttler.setHeaders ?? this.commonOptions.setHeaders ?? true;
+    const prefix = this.headerPrefix;
+    return {
+      limit: route.limit as number,
+      keyPrefix: `thr:${name}:${classRef.name}.${handler.name}:`,
+      headers: setHeaders
+        ? {
+            limit: `${prefix}-Limit${suffix}`,
+            remaining: `${prefix}-Remaining${suffix}`,
+            reset: `${prefix}-Reset${suffix}`,
+          }
+        : undefined,
+    };
+  }
+
+  /**
+   * A busy client's hit is usually paid by a token this process leased (QuotaLeases): then it is counted,
+   * and its headers set, without a promise, so the request goes on in the same tick (the async path cost
+   * a cached read about 8 µs in a profile, most of it in promises and microtasks). Anything else (a key
+   * with no token, a route with its own tracker, key or resolvable limits) takes the full path from there.
+   */
+  // @ts-expect-error The base declares Promise<boolean>; Nest's guards consumer takes a boolean as it is.
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const routes = this.routes.get(context);
+    for (let index = 0; index < routes.length; index++) {
+      const route = routes[index];
+      if (this.skipped(route, context)) continue;
+      const fast = route.fast;
+      if (!fast) return this.activateFrom(context, routes, index);
+      const req = context.switchToHttp().getRequest<TrackedRequest>();
+      const counted = (this.storageService as RedisThrottlerStorage).leased(
+        fast.keyPrefix + trackerOf(req),
+        fast.limit,
+      );
+      // A leased token is never over the limit; a hit that is goes through the full path to its 429.
+      if (!counted || counted.isBlocked) return this.activateFrom(context, routes, index);
+      if (fast.headers) {
+        const reply = context.switchToHttp().getResponse<FastifyReply>();
+        reply.header(fast.headers.limit, fast.limit);
+        reply.header(fast.headers.remaining, Math.max(0, fast.limit - counted.totalHits));
+        reply.header(fast.headers.reset, counted.timeToExpire);
+      }
+    }
+    return true;
+  }
+
+  private skipped(route: RouteThrottle, context: ExecutionContext): boolean {
+    return Boolean(route.skip || (route.throttler.skipIf ?? this.commonOptions.skipIf)?.(context));
+  }
+
+  /** @nestjs/throttler's loop over the throttlers, from `start`, with each option resolved per request. */
+  private async activateFrom(
+    context: ExecutionContext,
+    routes: RouteThrottle[],
+    start: number,
+  ): Promise<boolean> {
+    for (let index = start; index < routes.length; index++) {
+      const route = routes[index];
+      if (index > start && this.skipped(route, context)) continue;
       const name = route.throttler.name ?? 'default';
       // Static numbers (the usual case) are used as they are: no await, so no microtask per option.
       let ttl = resolveNumber(context, route.ttl, 'ttl', name);
@@ -108,10 +200,10 @@ export class AppThrottlerGuard extends ThrottlerGuard {
   }
 
   protected async getTracker(request: Record<string, unknown>): Promise<string> {
-    const req = request as unknown as TrackedRequest;
-    return req.user ? `u:${req.user.id}` : `ip:${req.ip}`;
+    return trackerOf(request as unknown as TrackedRequest);
   }
 
+  // The fast path builds the same key from its precomputed prefix: change both together.
   protected generateKey(context: ExecutionContext, tracker: string, throttlerName: string): string {
     return `thr:${throttlerName}:${context.getClass().name}.${context.getHandler().name}:${tracker}`;
   }

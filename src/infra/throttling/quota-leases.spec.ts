@@ -77,6 +77,19 @@ describe('QuotaLeases', () => {
     expect(redis.calls.count).toBe(before + 1);
   });
 
+  it('local() spends a leased token or nothing: it never asks Redis', async () => {
+    const redis = sharedCounter();
+    const leases = new QuotaLeases(redis.take);
+    expect(leases.local('k')).toBeUndefined();
+    await leases.hit('k', 60_000, 100_000); // a lease of 1, spent by this hit
+    expect(leases.local('k')).toBeUndefined();
+    await leases.hit('k', 60_000, 100_000); // a lease of 2: one token left
+    expect(leases.local('k')).toMatchObject({ totalHits: 3 });
+    expect(leases.local('k')).toBeUndefined();
+    expect(redis.calls.count).toBe(2);
+    expect(leases.stats).toEqual({ local: 1, redis: 2 });
+  });
+
   it('starts again with a lease of 1 when the window has ended', async () => {
     const redis = sharedCounter();
     const leases = new QuotaLeases(redis.take);

@@ -53,14 +53,20 @@ export class QuotaLeases {
     return Math.max(1, Math.min(MAX_LEASE, Math.floor(limit * LEASE_SHARE)));
   }
 
+  /** Counts one hit if a local token pays for it; undefined (and nothing spent) when Redis must be asked. */
+  local(key: string, now = Date.now()): Hit | undefined {
+    const lease = this.leases.get(key);
+    if (!lease || lease.expiresAt <= now || lease.tokens <= 0) return undefined;
+    lease.tokens--;
+    this.stats.local++;
+    return { totalHits: lease.hits - lease.tokens, msLeft: lease.expiresAt - now };
+  }
+
   /** Counts one hit: the result itself when a local token pays for it, a promise when Redis is asked. */
   hit(key: string, ttlMs: number, limit: number, now = Date.now()): Hit | Promise<Hit> {
+    const paid = this.local(key, now);
+    if (paid) return paid;
     const lease = this.leases.get(key);
-    if (lease && lease.expiresAt > now && lease.tokens > 0) {
-      lease.tokens--;
-      this.stats.local++;
-      return { totalHits: lease.hits - lease.tokens, msLeft: lease.expiresAt - now };
-    }
     const current = lease && lease.expiresAt > now ? lease : undefined;
     const wanted = current ? Math.min(current.size * 2, QuotaLeases.maxLease(limit)) : 1;
     this.stats.redis++;

@@ -26,6 +26,20 @@ type ThrottleClient = Redis & {
   ): Promise<[number, number, number]>;
 };
 
+/** What ThrottlerStorage.increment resolves to (the package does not export the type by name). */
+export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/** A counted hit as the throttler guard reads it. The window is the block: over the limit, wait it out. */
+function record({ totalHits, msLeft }: Hit, limit: number): ThrottlerStorageRecord {
+  const secondsLeft = Math.max(1, Math.ceil(msLeft / 1000));
+  return {
+    totalHits,
+    timeToExpire: secondsLeft,
+    isBlocked: totalHits > limit,
+    timeToBlockExpire: secondsLeft,
+  };
+}
+
 export type WithoutRedis = 'open' | 'memory' | 'closed';
 
 export interface ThrottleStorageStats {
@@ -66,7 +80,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     limit: number,
     _blockDuration: number,
     throttlerName: string,
-  ) {
+  ): Promise<ThrottlerStorageRecord> {
     let hit: Hit;
     try {
       hit = await this.leases.hit(key, ttl, limit);
@@ -74,15 +88,16 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       const { hits, msLeft } = this.withoutRedis(key, ttl, throttlerName, error as Error);
       hit = { totalHits: hits, msLeft };
     }
-    const { totalHits: hits, msLeft } = hit;
-    const secondsLeft = Math.max(1, Math.ceil(msLeft / 1000));
-    // The window is the block: a client over the limit waits for its window to end.
-    return {
-      totalHits: hits,
-      timeToExpire: secondsLeft,
-      isBlocked: hits > limit,
-      timeToBlockExpire: secondsLeft,
-    };
+    return record(hit, limit);
+  }
+
+  /**
+   * The hit counted synchronously when this process holds a leased token for the key (most hits of a
+   * busy key), undefined when Redis must be asked: then call increment(), which asks it.
+   */
+  leased(key: string, limit: number): ThrottlerStorageRecord | undefined {
+    const hit = this.leases.local(key);
+    return hit && record(hit, limit);
   }
 
   private withoutRedis(key: string, ttl: number, throttlerName: string, error: Error) {
