@@ -48,27 +48,13 @@ const get = (url) => globalThis.fetch(url, { signal: globalThis.AbortSignal.time
  * dist/main.js in production mode. WEB_CONCURRENCY=1 is pinned to the server core; more processes run
  * unpinned (every core, sharing them with the generator and the databases).
  */
-/**
- * The command that starts node: node itself, or a launcher in front of it (`command`: e.g. valgrind and
- * its options; `nodeFlags`: V8 flags for that run, which NODE_OPTIONS does not take). A launched
- * server starts slowly: it gets `readyMs` to answer.
- */
-function nodeCommand(launcher, args) {
-  if (!launcher) return [process.execPath, args];
-  const [command, ...launcherArgs] = launcher.command;
-  return [command, [...launcherArgs, process.execPath, ...launcher.nodeFlags, ...args]];
-}
-
-export async function startApp(
-  stack,
-  { concurrency, env = {}, cpuProfileDir = null, label, launcher = null, readyMs = 60_000 },
-) {
+export async function startApp(stack, { concurrency, env = {}, cpuProfileDir = null, label }) {
   const entry = join(appDist(), 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const [port, metricsPort] = [await freePort(), await freePort()];
   const nodeArgs = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
   const stderrLog = join(WORK_DIR, 'logs', `app-${label}.stderr.log`);
-  const handle = startProcess('app', ...nodeCommand(launcher, [...nodeArgs, entry]), {
+  const handle = startProcess('app', process.execPath, [...nodeArgs, entry], {
     cores: concurrency === 1 ? settings.cores.server : settings.cores.all,
     env: appEnv(stack, {
       PORT: String(port),
@@ -91,18 +77,18 @@ export async function startApp(
     async () => (await get(`${url}/health/ready`)).status === 200 && (await workersUp()),
     handle,
     stderrLog,
-    readyMs,
   );
   return { handle, url, metricsUrl, pid: handle.pid };
 }
 
 /** A baseline from bench/baselines on the server core, reading the replica (and Redis). */
-export async function startBaseline(stack, baseline, ids, { launcher = null, readyMs } = {}) {
+export async function startBaseline(stack, baseline, ids) {
   const port = await freePort();
   const stderrLog = join(WORK_DIR, 'logs', `${baseline.name}.stderr.log`);
   const handle = startProcess(
     baseline.name,
-    ...nodeCommand(launcher, [join(BENCH_DIR, 'baselines', baseline.file)]),
+    process.execPath,
+    [join(BENCH_DIR, 'baselines', baseline.file)],
     {
       cores: settings.cores.server,
       env: {
@@ -121,7 +107,6 @@ export async function startBaseline(stack, baseline, ids, { launcher = null, rea
     async () => (await get(`${url}/products/${ids.one[0]}`)).status === 200,
     handle,
     stderrLog,
-    readyMs,
   );
   return { handle, url, metricsUrl: null, pid: handle.pid };
 }

@@ -58,21 +58,6 @@ export const settings = {
   profile: env.BENCH_PROFILE !== '0',
   /** The app scenario the CPU profile runs (a name in scenarios.mjs `appScenarios`). */
   profileScenario: env.BENCH_PROFILE_SCENARIO || 'cached-get',
-  /** `npm run bench:instructions`: subjects (`app:<scenario>` or `<baseline>:<load>`), requests, sockets. */
-  /** A name for the build under test when BENCH_DIST points at another one (e.g. the commit it was built at). */
-  distLabel: env.BENCH_DIST_LABEL || null,
-  instructionSubjects: env.BENCH_INSTRUCTIONS ? list('BENCH_INSTRUCTIONS') : null,
-  instructionWarmup: Number(env.BENCH_INSTRUCTIONS_WARMUP ?? 3_000),
-  instructionCount: Number(env.BENCH_INSTRUCTIONS_COUNT ?? 10_000),
-  // One connection and these V8 flags make the count repeatable: measured on plain Fastify, 4
-  // connections gave 110k-178k instructions per request run to run (how many requests share one event
-  // loop turn, when GC and background compiles land), one connection with both flags 147.3k-147.7k.
-  // --single-threaded moves GC and JIT threads' work onto the main one (the total is still counted).
-  instructionNodeFlags: list('BENCH_INSTRUCTIONS_NODE_FLAGS', [
-    '--single-threaded',
-    '--predictable-gc-schedule',
-  ]).filter(Boolean),
-  instructionConnections: Number(env.BENCH_INSTRUCTIONS_CONNECTIONS ?? 1),
   /** Seeded products: the uncached read picks among all of them. */
   products: Number(env.BENCH_PRODUCTS ?? 100_000),
   /** Keep the app's request log in .local/bench/logs instead of /dev/null (it grows ~10 MB/s). */
