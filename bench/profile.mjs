@@ -10,15 +10,17 @@ import { pinSelf } from './lib/processes.mjs';
 import { describeCommit, describeMachine } from './lib/machine.mjs';
 import { profileScenario, profileSection } from './lib/profile.mjs';
 import { baseName } from './lib/report.mjs';
-import { RESULTS_DIR, settings } from './lib/settings.mjs';
+import { DIST_COMMIT, RESULTS_DIR, settings } from './lib/settings.mjs';
 import { loadIds, migrateAndSeed, servicesUp, snapshotApp } from './lib/stack.mjs';
 
 await runMain(async () => {
   checkTools();
   snapshotApp();
+  const bench = describeCommit();
   const meta = {
     startedAt: new Date().toISOString(),
-    ...describeCommit(),
+    // A build of another commit (BENCH_DIST + BENCH_DIST_COMMIT) is named by that commit.
+    ...(DIST_COMMIT ? { commit: DIST_COMMIT, dirty: false, benchCommit: bench.commit } : bench),
     machine: describeMachine(),
   };
   const name = `${baseName(meta)}-profile`;
@@ -37,7 +39,7 @@ await runMain(async () => {
   const markdown = [
     `# CPU profile ${meta.startedAt.slice(0, 10)}, commit ${meta.commit}${meta.dirty ? ' (working tree had uncommitted changes)' : ''}`,
     '',
-    `Written by \`npm run bench:profile\` (bench/profile.mjs). ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, ${m.wrk}.`,
+    `Written by \`npm run bench:profile\` (bench/profile.mjs${meta.benchCommit ? ` at ${meta.benchCommit}, on a build of ${meta.commit}` : ''}). ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, ${m.wrk}.`,
     '',
     profileSection(profile),
     '',

@@ -16,6 +16,8 @@ const env = process.env;
 
 /** The built app under test (`npm run bench` builds dist/; another build can be pointed at). */
 export const DIST_DIR = env.BENCH_DIST ? resolve(env.BENCH_DIST) : join(ROOT, 'dist');
+/** The commit that other build was made from: bench:profile then names its files and header by it. */
+export const DIST_COMMIT = env.BENCH_DIST && env.BENCH_DIST_COMMIT ? env.BENCH_DIST_COMMIT : null;
 
 function seconds(name, fallback) {
   const raw = env[name];
