@@ -22,6 +22,28 @@ export function freePort() {
   });
 }
 
+/**
+ * `count` distinct free ports: each stays held until all are found. Two freePort() calls in a row can
+ * get the same port (the first is released before the second asks), which once failed a pair's app
+ * start with "METRICS_PORT must differ from PORT".
+ */
+export async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      servers.push(server);
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
 /** True when `command` is on PATH. */
 export function hasCommand(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

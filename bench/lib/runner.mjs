@@ -8,7 +8,7 @@ import { URL } from 'node:url';
 import { loads } from '../scenarios.mjs';
 import { runWrk, startOpenLoop } from './generators.mjs';
 import { compare, scrape } from './metrics.mjs';
-import { freePort, startProcess } from './processes.mjs';
+import { freePort, freePorts, startProcess } from './processes.mjs';
 import { startSampler } from './sampler.mjs';
 import { BENCH_DIR, WORK_DIR, settings } from './settings.mjs';
 import { appDist, appEnv, login, readVersions, servicePids, writeIdsFile } from './stack.mjs';
@@ -51,7 +51,7 @@ const get = (url) => globalThis.fetch(url, { signal: globalThis.AbortSignal.time
 export async function startApp(stack, { concurrency, env = {}, cpuProfileDir = null, label }) {
   const entry = join(appDist(), 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  const [port, metricsPort] = [await freePort(), await freePort()];
+  const [port, metricsPort] = await freePorts(2);
   const nodeArgs = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
   const stderrLog = join(WORK_DIR, 'logs', `app-${label}.stderr.log`);
   const handle = startProcess('app', process.execPath, [...nodeArgs, entry], {
