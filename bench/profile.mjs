@@ -23,7 +23,9 @@ await runMain(async () => {
     ...(DIST_COMMIT ? { commit: DIST_COMMIT, dirty: false, benchCommit: bench.commit } : bench),
     machine: describeMachine(),
   };
-  const name = `${baseName(meta)}-profile`;
+  // The default scenario keeps the old name; another one is named too, so profiles of one build sit side by side.
+  const scenario = settings.profileScenario;
+  const name = `${baseName(meta)}-profile${scenario === 'cached-get' ? '' : `-${scenario.replace(':', '-')}`}`;
   log('starting Postgres primary + replica and Redis (.local/bench-services)');
   const stack = servicesUp();
   await migrateAndSeed(stack);

@@ -82,13 +82,14 @@ export async function startApp(stack, { concurrency, env = {}, cpuProfileDir = n
 }
 
 /** A baseline from bench/baselines on the server core, reading the replica (and Redis). */
-export async function startBaseline(stack, baseline, ids) {
+export async function startBaseline(stack, baseline, ids, { cpuProfileDir = null } = {}) {
   const port = await freePort();
+  const nodeArgs = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
   const stderrLog = join(WORK_DIR, 'logs', `${baseline.name}.stderr.log`);
   const handle = startProcess(
     baseline.name,
     process.execPath,
-    [join(BENCH_DIR, 'baselines', baseline.file)],
+    [...nodeArgs, join(BENCH_DIR, 'baselines', baseline.file)],
     {
       cores: settings.cores.server,
       env: {

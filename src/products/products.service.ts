@@ -1,11 +1,10 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { pipeline, type Readable } from 'node:stream';
 import { type CachedEntry, TwoTierCache } from '../infra/cache/two-tier-cache.js';
-import { hydrate } from '../infra/database/hydrate.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
 import { ReplicaRouter } from '../infra/database/replica-router.js';
 import { versionedUpdate } from '../infra/database/versioned-update.js';
-import { ProductDto } from './dto/product.dto.js';
+import { ProductDto, type ProductRow } from './dto/product.dto.js';
 import type { CreateProductDto } from './dto/create-product.dto.js';
 import type { ListProductsQuery, SortKey } from './dto/list-products.query.js';
 import type { UpdateProductDto } from './dto/update-product.dto.js';
@@ -59,10 +58,11 @@ export class ProductsService {
    */
   findOneEntry(id: string): FoundProduct | Promise<FoundProduct> {
     const entry = this.cache.getOrLoadEntry(productKey(id), () =>
-      this.router.read(async (em) => {
-        const [row] = await preparedQuery(em, 'product_by_id', PRODUCT_BY_ID, [id]);
-        return row ? ProductDto.from(hydrate(em, Product, row)) : null;
-      }),
+      this.router.read((em) =>
+        preparedQuery<ProductRow>(em, 'product_by_id', PRODUCT_BY_ID, [id]).then(([row]) =>
+          row ? ProductDto.fromRow(row) : null,
+        ),
+      ),
     );
     return entry instanceof Promise ? entry.then((loaded) => found(id, loaded)) : found(id, entry);
   }

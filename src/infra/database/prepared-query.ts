@@ -1,4 +1,4 @@
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, QueryResult, QueryResultRow } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { countQuery } from './query-counter.js';
 
@@ -6,9 +6,9 @@ import { countQuery } from './query-counter.js';
  * Runs one named prepared statement straight on the pool behind `manager` (the primary's or a replica's).
  * For the hottest reads only: TypeORM's find builds the SQL and hydrates through its metadata on every
  * call, and sends an unnamed statement the server plans each time; this parses and plans once per
- * connection.
+ * connection. Not async: the rows come from pg's own promise, without one more around it.
  */
-export async function preparedQuery<Row extends QueryResultRow>(
+export function preparedQuery<Row extends QueryResultRow>(
   manager: EntityManager,
   name: string,
   text: string,
@@ -16,5 +16,7 @@ export async function preparedQuery<Row extends QueryResultRow>(
 ): Promise<Row[]> {
   const pool = (manager.connection.driver as unknown as { master: Pool }).master;
   countQuery();
-  return (await pool.query<Row>({ name, text, values })).rows;
+  return pool.query<Row>({ name, text, values }).then(rowsOf);
 }
+
+const rowsOf = <Row extends QueryResultRow>(result: QueryResult<Row>): Row[] => result.rows;

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { requestContext } from '../../common/request-context.js';
+import { type RequestContext, requestContext } from '../../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { GuardedRedis } from '../redis/guarded-redis.js';
 import { dataSourceOptions } from './database-options.js';
@@ -74,27 +74,52 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
     await Promise.all(this.replicas.map((replica) => replica.close()));
   }
 
-  /** Runs a read where it is safe and cheapest: a healthy replica, else the primary. */
-  async read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * Runs a read where it is safe and cheapest: a healthy replica, else the primary. Not async on the
+   * common path (no client id, a replica up): the result comes from work's own promise, one promise
+   * and tick fewer on every uncached read.
+   */
+  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const context = requestContext.current();
     if (context?.preferPrimary) return this.onPrimary(work, 'primary-ryw');
-    if (context?.clientId && (await this.recentWriters.wroteRecently(context.clientId))) {
+    if (context?.clientId) return this.readFor(context.clientId, work);
+    return this.onReplica(work, context);
+  }
+
+  /** A known client reads from the primary for a while after it wrote (read-your-writes). */
+  private async readFor<T>(clientId: string, work: (manager: EntityManager) => Promise<T>) {
+    if (await this.recentWriters.wroteRecently(clientId))
       return this.onPrimary(work, 'primary-ryw');
-    }
+    return this.onReplica(work, requestContext.current());
+  }
+
+  private onReplica<T>(
+    work: (manager: EntityManager) => Promise<T>,
+    context: RequestContext | undefined,
+  ): Promise<T> {
     const replica = this.pickReplica();
     if (!replica) return this.onPrimary(work, 'primary-fallback');
-    try {
-      const result = await work(replica.source!.manager);
-      this.count('replica');
-      return result;
-    } catch (error) {
-      if (QUERY_FAULT.test(String((error as { code?: string }).code ?? ''))) throw error;
-      replica.markDown((error as Error).message);
-      this.logger.warn(
-        `${replica.name} failed a read, retrying on the primary: ${(error as Error).message}`,
-      );
-      return this.onPrimary(work, 'primary-fallback');
-    }
+    return work(replica.source!.manager).then(
+      (result) => {
+        this.count('replica', context);
+        return result;
+      },
+      (error: unknown) => this.retryOnPrimary(replica, error, work),
+    );
+  }
+
+  /** A query fault (bad input, a constraint) is the caller's; anything else takes the replica out. */
+  private retryOnPrimary<T>(
+    replica: ReplicaNode,
+    error: unknown,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    if (QUERY_FAULT.test(String((error as { code?: string }).code ?? ''))) throw error;
+    replica.markDown((error as Error).message);
+    this.logger.warn(
+      `${replica.name} failed a read, retrying on the primary: ${(error as Error).message}`,
+    );
+    return this.onPrimary(work, 'primary-fallback');
   }
 
   /** Runs work in one primary transaction, then opens the caller's read-your-writes window. */
@@ -142,9 +167,8 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
     return result;
   }
 
-  private count(route: ReadRoute): void {
+  private count(route: ReadRoute, context = requestContext.current()): void {
     this.routed[route]++;
-    const context = requestContext.current();
     if (context) context.dbRoute = route;
     this.onRoute(route);
   }

@@ -1,6 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Product } from '../product.entity.js';
 
+/** A products row as the by-id statement returns it: database column names, pg's own type conversions. */
+export interface ProductRow {
+  id: string;
+  name: string;
+  sku: string | null;
+  description: string;
+  category: string;
+  price_cents: number;
+  stock: number;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
 export class ProductDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'Espresso cup' }) name: string;
@@ -32,6 +46,26 @@ export class ProductDto {
       version: product.version,
       createdAt: product.createdAt.toISOString(),
       updatedAt: product.updatedAt.toISOString(),
+    };
+  }
+
+  /**
+   * The same DTO straight from a row, for the by-id read: hydrating an entity first (TypeORM metadata,
+   * a converter per column) cost about 5% of an uncached read's throughput, for columns pg already
+   * converts (integers, timestamptz as Date). product.dto.spec.ts keeps the two equal.
+   */
+  static fromRow(row: ProductRow): ProductDto {
+    return {
+      id: row.id,
+      name: row.name,
+      sku: row.sku,
+      description: row.description,
+      category: row.category,
+      priceCents: row.price_cents,
+      stock: row.stock,
+      version: row.version,
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
     };
   }
 }
