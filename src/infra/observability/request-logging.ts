@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
+import { requestLineWriter, routeField } from './request-line.js';
 import { appendOnResponse } from './route-hooks.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 
@@ -28,9 +29,27 @@ export class RequestLogging {
   instrument(fastify: FastifyInstance): void {
     if (!this.config.REQUEST_LOGGING) return;
     const root = this.logger.logger;
-    const log = (request: FastifyRequest, reply: FastifyReply, route: string | undefined) => {
+    const write = requestLineWriter(root);
+    const log = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      route: string | undefined,
+      field: string,
+    ) => {
       const status = reply.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      const ms = Math.round(reply.elapsedTime * 10) / 10;
+      if (write) {
+        write(level, {
+          requestId: request.id,
+          method: request.method,
+          url: request.url,
+          routeField: field,
+          status,
+          ms,
+        });
+        return;
+      }
       root[level](
         // Flat keys: pino's standard serializers would treat `req`/`res` as Node request objects.
         {
@@ -39,7 +58,7 @@ export class RequestLogging {
           url: request.url,
           route,
           status,
-          ms: Math.round(reply.elapsedTime * 10) / 10,
+          ms,
         },
         'request completed',
       );
@@ -47,14 +66,15 @@ export class RequestLogging {
     fastify.addHook('onRoute', (route) => {
       if (isProbe(route.url)) return;
       const template = route.url;
+      const field = routeField(template);
       const hook: onResponseHookHandler = (request, reply, done) => {
-        log(request, reply, template);
+        log(request, reply, template, field);
         done();
       };
       appendOnResponse(route, hook);
     });
     fastify.addHook('onResponse', (request, reply, done) => {
-      if (request.is404) log(request, reply, undefined);
+      if (request.is404) log(request, reply, undefined, '');
       done();
     });
   }
