@@ -76,6 +76,12 @@ describe('requestLineWriter', () => {
     });
   });
 
+  it('writes a duration that is not a number as pino does (null), so the line stays JSON', () => {
+    const { pinoLine, ourLine } = bothWays('info', fields({ ms: Number.NaN }));
+    expect(ourLine).toEqual(pinoLine);
+    expect(ourLine.ms).toBeNull();
+  });
+
   it('follows the logger level: nothing below it is written', () => {
     const { logger, lines } = rootLogger('warn');
     const write = requestLineWriter(logger)!;

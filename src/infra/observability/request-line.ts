@@ -27,7 +27,8 @@ export const routeField = (template: string | undefined): string =>
  * was ~7 µs of a cached read's ~49 µs on the server core (the same app with pino called and its line
  * dropped vs the line not built; two A/B rounds); this is one template string. Only the client's URL
  * (and a client-sent request id, though its pattern admits nothing to escape) goes through JSON.stringify;
- * the method is an HTTP token. request-line.spec.ts checks the line against pino's own for the same
+ * the method is an HTTP token; a duration that is not a finite number is null, as JSON.stringify makes
+ * it. request-line.spec.ts checks the line against pino's own for the same
  * fields. Returns null when the logger does not write to a LineBatch (development: pino-pretty), where
  * the caller logs through pino.
  */
@@ -43,7 +44,7 @@ export function requestLineWriter(logger: Logger): RequestLineWriter | null {
     const value = values[level];
     if (value < logger.levelVal) return;
     stream.write(
-      `{"level":${value},"time":${Date.now()}${bindings},"requestId":${JSON.stringify(f.requestId)},"method":"${f.method}","url":${JSON.stringify(f.url)},${f.routeField}"status":${f.status},"ms":${f.ms},"msg":"request completed"}\n`,
+      `{"level":${value},"time":${Date.now()}${bindings},"requestId":${JSON.stringify(f.requestId)},"method":"${f.method}","url":${JSON.stringify(f.url)},${f.routeField}"status":${f.status},"ms":${Number.isFinite(f.ms) ? f.ms : null},"msg":"request completed"}\n`,
     );
   };
 }
