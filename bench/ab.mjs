@@ -89,7 +89,7 @@ await runMain(async () => {
         };
         runs.push(run);
         log(
-          `round ${round + 1}/${rounds} ${v.label}: ${Math.round(run.rps).toLocaleString('en')} req/s, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req, steal ${Math.round(run.stealPercent)}%, max RSS ${run.maxRssMb} MB`,
+          `round ${round + 1}/${rounds} ${v.label}: ${Math.round(run.rps).toLocaleString('en')} req/s, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req, steal ${Math.round(run.stealPercent)}%, max RSS ${run.maxRssMb} MB${run.errors.non2xx || run.errors.timeouts ? `, ERRORS ${JSON.stringify(run.errors)} (the rate is not comparable)` : ''}`,
         );
       } finally {
         await server.handle.stop();

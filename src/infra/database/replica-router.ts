@@ -82,15 +82,19 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const context = requestContext.current();
     if (context?.preferPrimary) return this.onPrimary(work, 'primary-ryw');
-    if (context?.clientId) return this.readFor(context.clientId, work);
+    if (context?.clientId) return this.readFor(context, context.clientId, work);
     return this.onReplica(work, context);
   }
 
   /** A known client reads from the primary for a while after it wrote (read-your-writes). */
-  private async readFor<T>(clientId: string, work: (manager: EntityManager) => Promise<T>) {
+  private async readFor<T>(
+    context: RequestContext,
+    clientId: string,
+    work: (manager: EntityManager) => Promise<T>,
+  ) {
     if (await this.recentWriters.wroteRecently(clientId))
       return this.onPrimary(work, 'primary-ryw');
-    return this.onReplica(work, requestContext.current());
+    return this.onReplica(work, context);
   }
 
   private onReplica<T>(
