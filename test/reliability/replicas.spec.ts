@@ -2,11 +2,25 @@ import { readFileSync } from 'node:fs';
 import { adminLogin, call, json } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { streamRequests } from '../support/load.js';
-import { downStack, services, stackDir, type StackEnv, upOwnStack } from '../support/stack.js';
+import {
+  downStack,
+  services,
+  servicesInBackground,
+  stackDir,
+  type StackEnv,
+  upOwnStack,
+} from '../support/stack.js';
 import { eventually, sleep } from '../support/wait.js';
 
 // This suite stops, pauses and delays its replica, so it has a stack of its own.
 const DIR = stackDir('replicas');
+// Writes WAL for 3 s in one transaction: rows, but no commit record until the end.
+const LONG_WRITE = `
+  DO $$ BEGIN
+    WHILE clock_timestamp() < now() + interval '3 seconds' LOOP
+      INSERT INTO long_write SELECT generate_series(1, 5000);
+    END LOOP;
+  END $$;`;
 const replicaState = async (app: AppProcess) =>
   (await json(await fetch(`${app.url}/health/ready`))).details.replicas.replica1.state as string;
 
@@ -73,6 +87,36 @@ describe('replica-aware routing against a real streaming replica', () => {
       psqlReplica('ALTER SYSTEM RESET recovery_min_apply_delay');
       psqlReplica('SELECT pg_reload_conf()');
     }
+  });
+
+  it('a long write on the primary (3 s of WAL, no commit) leaves an up-to-date replica in rotation', async () => {
+    // The lag measure "now - last replayed commit" reads this as seconds of lag and drops the replica.
+    services(DIR, 'psql', 'primary', '-c', 'CREATE TABLE long_write (n int)');
+    const write = servicesInBackground(DIR, 'psql', 'primary', '-c', LONG_WRITE);
+    const states = new Map<string, number>();
+    let writing = true;
+    void write.finally(() => (writing = false)).catch(() => undefined);
+    while (writing) {
+      const state = await replicaState(app);
+      states.set(state, (states.get(state) ?? 0) + 1);
+      await sleep(50);
+    }
+    await write;
+    const replicaRows = () =>
+      Number(
+        services(DIR, 'psql', 'replica', '-At', '-c', 'SELECT count(*) FROM long_write').trim(),
+      );
+    const caughtUpInMs = await eventually(
+      async () => replicaRows(),
+      (rows) => rows > 0,
+      10_000,
+    );
+    console.log(
+      `long write: replica states while it ran ${JSON.stringify([...states])} (threshold 500 ms); ` +
+        `${replicaRows()} rows on the replica ${caughtUpInMs} ms after the commit`,
+    );
+    expect([...states.keys()]).toEqual(['healthy']);
+    expect(states.get('healthy')).toBeGreaterThan(20);
   });
 
   it('a replica stopped with -m immediate under reads: 0 failures, ready stays 200, replica back without a restart', async () => {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,6 +28,22 @@ export function services(dir: string, command: string, ...args: string[]): strin
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
+  });
+}
+
+/** services() without blocking the test's event loop, for a command that runs while the test watches. */
+export function servicesInBackground(
+  dir: string,
+  command: string,
+  ...args: string[]
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      [SERVICES, command, '--dir', dir, ...args],
+      { encoding: 'utf8', timeout: 60_000 },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    );
   });
 }
 

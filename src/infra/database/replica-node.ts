@@ -1,15 +1,13 @@
 import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ReplayLag } from './replay-lag.js';
 
 export type ReplicaState = 'starting' | 'healthy' | 'lagging' | 'down';
 
-// Lag is zero when everything received has been replayed (an idle primary); otherwise it is the age of
-// the last replayed commit, the standard measure that also catches `recovery_min_apply_delay` and paused replay.
+// WAL positions as bytes (exact in a float8 up to 8 PiB); ReplayLag turns two of them into a lag.
 const LAG_QUERY = `
-  SELECT CASE
-           WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-           ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000, 1e9)
-         END::float8 AS lag_ms,
+  SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::float8 AS received,
+         pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::float8 AS replayed,
          pg_is_in_recovery() AS in_recovery`;
 
 /** The pg Pool behind a connected TypeORM DataSource (the Postgres driver keeps it, untyped, as `master`). */
@@ -24,6 +22,7 @@ export class ReplicaNode {
   lagMs: number | null = null;
   lastError: string | null = null;
   private dataSource: DataSource | null = null;
+  private readonly replayLag = new ReplayLag();
   private connecting: Promise<void> | null = null;
 
   constructor(
@@ -46,10 +45,13 @@ export class ReplicaNode {
     try {
       await this.connect();
       const [row] = (await this.dataSource!.query(LAG_QUERY)) as Array<{
-        lag_ms: number;
+        received: number | null;
+        replayed: number | null;
         in_recovery: boolean;
       }>;
-      this.lagMs = Math.round(row.lag_ms);
+      this.lagMs = Math.round(
+        this.replayLag.observe(row.received, row.replayed ?? 0, performance.now()),
+      );
       this.lastError = null;
       // A promoted replica is no longer a replica: reading from it could miss writes to the new primary.
       if (!row.in_recovery) return this.mark('down', 'not in recovery (promoted?)');
@@ -70,6 +72,7 @@ export class ReplicaNode {
   }
 
   private mark(state: ReplicaState, reason?: string): ReplicaState {
+    if (state === 'down') this.replayLag.reset();
     this.state = state;
     if (reason) this.lastError = reason;
     return state;
