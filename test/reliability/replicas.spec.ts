@@ -186,6 +186,45 @@ describe('replica-aware routing against a real streaming replica', () => {
     expect(read.headers.get('x-db-route')).toBe('replica');
   });
 
+  it('a replica cut off from a live primary (its WAL stream broken) leaves the rotation and returns when the stream is back', async () => {
+    // Its own received position stops with the stream, so only the primary's position shows the lag.
+    const conninfo = services(DIR, 'psql', 'replica', '-At', '-c', 'SHOW primary_conninfo').trim();
+    const streamFrom = (value: string) => {
+      psqlReplica(`ALTER SYSTEM SET primary_conninfo = '${value.replaceAll("'", "''")}'`);
+      psqlReplica('SELECT pg_reload_conf()');
+    };
+    streamFrom('host=127.0.0.1 port=1 connect_timeout=1');
+    try {
+      const before = await call(app.url, 'GET', `/products/${productId}`, { token: admin });
+      const written = await call(app.url, 'PATCH', `/products/${productId}`, {
+        token: admin,
+        body: { stock: 11, version: before.body.version },
+      });
+      expect(written.status).toBe(200);
+      const outInMs = await eventually(
+        () => replicaState(app),
+        (s) => s === 'lagging',
+        10_000,
+      );
+      const read = await call(app.url, 'GET', `/products/${productId}`);
+      console.log(
+        `cut-off replica out of rotation ${outInMs} ms after the write (threshold 500 ms); read went ${read.headers.get('x-db-route')}`,
+      );
+      expect(read.headers.get('x-db-route')).toBe('primary-fallback');
+      expect(read.body.stock).toBe(11);
+    } finally {
+      streamFrom(conninfo);
+    }
+    await eventually(
+      () => replicaState(app),
+      (s) => s === 'healthy',
+      20_000,
+    );
+    const read = await call(app.url, 'GET', `/products/${productId}`);
+    expect(read.headers.get('x-db-route')).toBe('replica');
+    expect(read.body.stock).toBe(11);
+  });
+
   it('a replica down at boot does not stop boot; it joins when it comes up', async () => {
     services(DIR, 'stop-replica');
     const second = await startApp(stack, { env: { CACHE_ENABLED: 'false' } });

@@ -5,6 +5,7 @@ import { ReplayLag } from './replay-lag.js';
 export type ReplicaState = 'starting' | 'healthy' | 'lagging' | 'down';
 
 // WAL positions as bytes (exact in a float8 up to 8 PiB); ReplayLag turns two of them into a lag.
+export const PRIMARY_FLUSHED_QUERY = `SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::float8 AS flushed`;
 const LAG_QUERY = `
   SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::float8 AS received,
          pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::float8 AS replayed,
@@ -40,8 +41,13 @@ export class ReplicaNode {
     return pgPoolOf(this.dataSource);
   }
 
-  /** Connects if needed, then measures lag. Never throws: the outcome is the new state. */
-  async probe(): Promise<ReplicaState> {
+  /**
+   * Connects if needed, then measures lag against the primary's flushed WAL position read just before,
+   * or, when the primary did not answer, against what this replica has received. Never throws: the
+   * outcome is the new state.
+   */
+  async probe(primaryFlushed: number | null = null): Promise<ReplicaState> {
+    const seenAtMs = performance.now();
     try {
       await this.connect();
       const [row] = (await this.dataSource!.query(LAG_QUERY)) as Array<{
@@ -50,7 +56,7 @@ export class ReplicaNode {
         in_recovery: boolean;
       }>;
       this.lagMs = Math.round(
-        this.replayLag.observe(row.received, row.replayed ?? 0, performance.now()),
+        this.replayLag.observe(primaryFlushed ?? row.received, row.replayed ?? 0, seenAtMs),
       );
       this.lastError = null;
       // A promoted replica is no longer a replica: reading from it could miss writes to the new primary.

@@ -12,7 +12,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { GuardedRedis } from '../redis/guarded-redis.js';
 import { dataSourceOptions } from './database-options.js';
 import { RecentWriters } from './recent-writers.js';
-import { ReplicaNode } from './replica-node.js';
+import { PRIMARY_FLUSHED_QUERY, ReplicaNode } from './replica-node.js';
 
 export type ReadRoute = 'replica' | 'primary-fallback' | 'primary-ryw';
 
@@ -178,10 +178,12 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async probeAll(): Promise<void> {
+    if (this.replicas.length === 0) return;
+    const primaryFlushed = await this.primaryFlushed();
     await Promise.all(
       this.replicas.map(async (replica) => {
         const before = replica.state;
-        const after = await replica.probe();
+        const after = await replica.probe(primaryFlushed);
         if (before !== after) {
           const detail =
             after === 'healthy'
@@ -191,5 +193,27 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
         }
       }),
     );
+  }
+
+  /**
+   * The primary's flushed WAL position, so a replica cut off from a live primary reads as lagging (its
+   * own received position stops with it). Null when the primary does not answer within a probe period:
+   * the replicas are then measured against what they received, and keep serving reads.
+   */
+  private async primaryFlushed(): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), this.config.REPLICA_PROBE_INTERVAL_MS);
+    });
+    const flushed = (
+      this.primary.query(PRIMARY_FLUSHED_QUERY) as Promise<Array<{ flushed: number }>>
+    )
+      .then(([row]) => row?.flushed ?? null)
+      .catch(() => null);
+    try {
+      return await Promise.race([flushed, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
