@@ -4,14 +4,33 @@ import { join } from 'node:path';
 import { ROOT, type StackEnv } from './stack.js';
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  const [port] = await freePorts(1);
+  return port;
+}
+
+/**
+ * `count` distinct free ports. Every listener stays open until all have a port: a port closed and asked
+ * for again can come back, and once gave an app the same PORT and METRICS_PORT.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(0, '127.0.0.1', () =>
+              resolve((server.address() as { port: number }).port),
+            );
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(
+      servers.map((server) => new Promise((resolve) => server.close(() => resolve(undefined)))),
+    );
+  }
 }
 
 const running = new Set<ChildProcess>();
@@ -41,9 +60,8 @@ export interface StartOptions {
 
 /** Starts the built API (dist/main.js) as its own process against a stack, on a free port. */
 export async function startApp(stack: StackEnv, options: StartOptions = {}): Promise<AppProcess> {
-  const port = await freePort();
   // Its own metrics port too: apps started side by side must not race for the default 9464.
-  const metricsPort = await freePort();
+  const [port, metricsPort] = await freePorts(2);
   const child = spawn(process.execPath, [join(ROOT, 'dist', options.entry ?? 'main.js')], {
     env: {
       PATH: process.env.PATH ?? '',
