@@ -11,6 +11,7 @@
 #   services.sh status  [--dir DIR]   exit 0 if all three run, else 3
 #   services.sh env     [--dir DIR]   print DIR/env (exit 1 if the stack is not up)
 #   services.sh stop-replica [--mode fast|immediate] | start-replica
+#   services.sh pause-replica (SIGSTOP, every replica process: a hung host) | resume-replica (SIGCONT)
 #   services.sh stop-primary [--mode fast|immediate] | start-primary
 #   services.sh stop-redis (SIGKILL) | start-redis | pause-redis (SIGSTOP) | resume-redis (SIGCONT)
 #   services.sh psql primary|replica [psql args...]
@@ -687,6 +688,14 @@ cmd_signal_redis() {
   kill "-$signal" "$pid"
 }
 
+# The replica's postmaster and every process it forked: a hung host answers nothing but keeps its sockets.
+cmd_signal_replica() {
+  local signal=$1 pid
+  [[ -f $REPLICA_DATA/postmaster.pid ]] || die "the replica is not running in $DIR"
+  pid=$(head -n 1 "$REPLICA_DATA/postmaster.pid")
+  kill "-$signal" "$pid" $(pgrep -P "$pid")
+}
+
 cmd_psql() {
   local port
   find_pg_bindir
@@ -716,6 +725,8 @@ main() {
     start-redis) cmd_start_redis ;;
     pause-redis) cmd_signal_redis STOP ;;
     resume-redis) cmd_signal_redis CONT ;;
+    pause-replica) cmd_signal_replica STOP ;;
+    resume-replica) cmd_signal_replica CONT ;;
     psql) cmd_psql ;;
     *) die "unknown command '$COMMAND' (try --help)" ;;
   esac

@@ -50,6 +50,7 @@ export const envSchema = z.object({
   DATABASE_MIGRATIONS_RUN: bool.default(false),
   REPLICA_MAX_LAG_MS: int(0).default(1_000),
   REPLICA_PROBE_INTERVAL_MS: int(100).default(1_000),
+  REPLICA_PROBE_TIMEOUT_MS: int(100).default(1_000),
   READ_YOUR_WRITES_WINDOW_MS: int(0).default(5_000),
 
   REDIS_URL: redisUrl,

@@ -21,8 +21,12 @@ const LONG_WRITE = `
       INSERT INTO long_write SELECT generate_series(1, 5000);
     END LOOP;
   END $$;`;
-const replicaState = async (app: AppProcess) =>
-  (await json(await fetch(`${app.url}/health/ready`))).details.replicas.replica1.state as string;
+const replicaHealth = async (app: AppProcess) =>
+  (await json(await fetch(`${app.url}/health/ready`))).details.replicas.replica1 as {
+    state: string;
+    error?: string;
+  };
+const replicaState = async (app: AppProcess) => (await replicaHealth(app)).state;
 
 describe('replica-aware routing against a real streaming replica', () => {
   let stack: StackEnv;
@@ -223,6 +227,53 @@ describe('replica-aware routing against a real streaming replica', () => {
     const read = await call(app.url, 'GET', `/products/${productId}`);
     expect(read.headers.get('x-db-route')).toBe('replica');
     expect(read.body.stock).toBe(11);
+  });
+
+  it('a hung replica (every process SIGSTOPped) under reads: out on its probe timeout, 0 failed reads, back after SIGCONT', async () => {
+    // A stopped host refuses nothing: only a probe that times out tells it from a slow one.
+    const load = streamRequests(`${app.url}/products/${productId}`, {
+      concurrency: 4,
+      maxMs: 8_000,
+      maxRequests: 200_000,
+    });
+    await sleep(500);
+    services(DIR, 'pause-replica');
+    let replica: { state: string; error?: string };
+    let outInMs: number;
+    const whileDown = { slowestMs: 0 };
+    try {
+      outInMs = await eventually(
+        () => replicaHealth(app),
+        (r) => r.state === 'down',
+        15_000,
+      );
+      replica = await replicaHealth(app);
+      // New reads no longer queue on the hung replica: each goes to the primary at once.
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        const read = await call(app.url, 'GET', `/products/${productId}`);
+        whileDown.slowestMs = Math.max(whileDown.slowestMs, performance.now() - started);
+        expect(read.status).toBe(200);
+        expect(read.headers.get('x-db-route')).toBe('primary-fallback');
+      }
+    } finally {
+      services(DIR, 'resume-replica');
+    }
+    const result = await load;
+    const backInMs = await eventually(
+      () => call(app.url, 'GET', `/products/${productId}`),
+      (r) => r.headers.get('x-db-route') === 'replica',
+      20_000,
+    );
+    console.log(
+      `hung replica: out of rotation ${outInMs} ms after SIGSTOP (${replica.error}); ` +
+        `${result.sent} reads, ${result.failures.length} failed, slowest ${result.slowestMs} ms ` +
+        `(reads in flight at the stop), slowest of 20 reads once it was out ${Math.round(whileDown.slowestMs)} ms; ` +
+        `serving again ${backInMs} ms after SIGCONT and the load`,
+    );
+    expect(replica.error).toMatch(/probe timed out/);
+    expect(result.failures).toEqual([]);
+    expect(result.sent).toBeGreaterThan(100);
   });
 
   it('a replica down at boot does not stop boot; it joins when it comes up', async () => {

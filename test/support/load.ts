@@ -2,6 +2,8 @@ export interface StreamResult {
   sent: number;
   ok: number;
   failures: Array<{ status?: number; error?: string }>;
+  /** The longest a request took, in ms. */
+  slowestMs: number;
 }
 
 /**
@@ -18,12 +20,13 @@ export async function streamRequests(
     ok?: (status: number) => boolean;
   },
 ): Promise<StreamResult> {
-  const result: StreamResult = { sent: 0, ok: 0, failures: [] };
+  const result: StreamResult = { sent: 0, ok: 0, failures: [], slowestMs: 0 };
   const deadline = Date.now() + options.maxMs;
   const isOk = options.ok ?? ((status: number) => status >= 200 && status < 300);
   const loop = async () => {
     while (Date.now() < deadline && result.sent < options.maxRequests && !options.stop?.()) {
       result.sent++;
+      const started = performance.now();
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
         await response.arrayBuffer();
@@ -32,6 +35,7 @@ export async function streamRequests(
       } catch (error) {
         result.failures.push({ error: String((error as Error).cause ?? error) });
       }
+      result.slowestMs = Math.max(result.slowestMs, Math.round(performance.now() - started));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, loop));

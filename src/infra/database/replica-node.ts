@@ -30,6 +30,7 @@ export class ReplicaNode {
     readonly name: string,
     private readonly options: DataSourceOptions,
     private readonly maxLagMs: number,
+    private readonly probeTimeoutMs: number,
   ) {}
 
   get source(): DataSource | null {
@@ -49,12 +50,14 @@ export class ReplicaNode {
   async probe(primaryFlushed: number | null = null): Promise<ReplicaState> {
     const seenAtMs = performance.now();
     try {
-      await this.connect();
-      const [row] = (await this.dataSource!.query(LAG_QUERY)) as Array<{
-        received: number | null;
-        replayed: number | null;
-        in_recovery: boolean;
-      }>;
+      const [row] = await this.withinProbeTimeout(async () => {
+        await this.connect();
+        return (await this.dataSource!.query(LAG_QUERY)) as Array<{
+          received: number | null;
+          replayed: number | null;
+          in_recovery: boolean;
+        }>;
+      });
       this.lagMs = Math.round(
         this.replayLag.observe(primaryFlushed ?? row.received, row.replayed ?? 0, seenAtMs),
       );
@@ -64,6 +67,27 @@ export class ReplicaNode {
       return this.mark(this.lagMs > this.maxLagMs ? 'lagging' : 'healthy');
     } catch (error) {
       return this.mark('down', (error as Error).message);
+    }
+  }
+
+  /**
+   * A hung host (paused VM, stalled disk, a network path that drops packets) refuses nothing: queries
+   * wait for the statement timeout, which the server cannot enforce while it is stopped. A probe that
+   * gets no answer in time takes the replica out, so new reads stop queueing on it within a second
+   * instead of each waiting for its own timeout. The abandoned query ends on the client's query_timeout.
+   */
+  private async withinProbeTimeout<T>(probe: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`probe timed out after ${this.probeTimeoutMs} ms`)),
+        this.probeTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([probe(), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -34,6 +34,7 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   private readonly recentWriters: RecentWriters;
   private probeTimer: NodeJS.Timeout | undefined;
   private next = 0;
+  private probing = false;
   /** Counts of where reads went, for metrics and tests. */
   readonly routed: Record<ReadRoute, number> = {
     replica: 0,
@@ -55,7 +56,12 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
         ...dataSourceOptions(config, url, name),
         entities: primary.options.entities,
       };
-      return new ReplicaNode(name, options, config.REPLICA_MAX_LAG_MS);
+      return new ReplicaNode(
+        name,
+        options,
+        config.REPLICA_MAX_LAG_MS,
+        config.REPLICA_PROBE_TIMEOUT_MS,
+      );
     });
   }
 
@@ -178,7 +184,17 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async probeAll(): Promise<void> {
-    if (this.replicas.length === 0) return;
+    // A round waits at most for the primary's answer and a probe timeout; the next waits for it.
+    if (this.replicas.length === 0 || this.probing) return;
+    this.probing = true;
+    try {
+      await this.probeRound();
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private async probeRound(): Promise<void> {
     const primaryFlushed = await this.primaryFlushed();
     await Promise.all(
       this.replicas.map(async (replica) => {
