@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { withTimeout } from '../../common/with-timeout.js';
 import { ReplayLag } from './replay-lag.js';
 
 export type ReplicaState = 'starting' | 'healthy' | 'lagging' | 'down';
@@ -43,6 +44,11 @@ export class ReplicaNode {
   }
 
   /**
+   * A hung host (paused VM, stalled disk, a network path that drops packets) refuses nothing: queries
+   * wait for the statement timeout, which the server cannot enforce while it is stopped. A probe that
+   * gets no answer in time takes the replica out, so new reads stop queueing on it within a second
+   * instead of each waiting for its own timeout. The abandoned query ends on the client's query_timeout.
+   *
    * Connects if needed, then measures lag against the primary's flushed WAL position read just before,
    * or, when the primary did not answer, against what this replica has received. Never throws: the
    * outcome is the new state.
@@ -50,14 +56,11 @@ export class ReplicaNode {
   async probe(primaryFlushed: number | null = null): Promise<ReplicaState> {
     const seenAtMs = performance.now();
     try {
-      const [row] = await this.withinProbeTimeout(async () => {
-        await this.connect();
-        return (await this.dataSource!.query(LAG_QUERY)) as Array<{
-          received: number | null;
-          replayed: number | null;
-          in_recovery: boolean;
-        }>;
-      });
+      const [row] = await withTimeout(
+        this.measure(),
+        this.probeTimeoutMs,
+        `probe timed out after ${this.probeTimeoutMs} ms`,
+      );
       this.lagMs = Math.round(
         this.replayLag.observe(primaryFlushed ?? row.received, row.replayed ?? 0, seenAtMs),
       );
@@ -76,19 +79,13 @@ export class ReplicaNode {
    * gets no answer in time takes the replica out, so new reads stop queueing on it within a second
    * instead of each waiting for its own timeout. The abandoned query ends on the client's query_timeout.
    */
-  private async withinProbeTimeout<T>(probe: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`probe timed out after ${this.probeTimeoutMs} ms`)),
-        this.probeTimeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([probe(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private async measure() {
+    await this.connect();
+    return (await this.dataSource!.query(LAG_QUERY)) as Array<{
+      received: number | null;
+      replayed: number | null;
+      in_recovery: boolean;
+    }>;
   }
 
   /** Takes the replica out of rotation at once; the next probe brings it back. */

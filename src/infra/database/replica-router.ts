@@ -8,6 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type RequestContext, requestContext } from '../../common/request-context.js';
+import { withTimeout } from '../../common/with-timeout.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { GuardedRedis } from '../redis/guarded-redis.js';
 import { dataSourceOptions } from './database-options.js';
@@ -216,20 +217,14 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
    * own received position stops with it). Null when the primary does not answer within a probe period:
    * the replicas are then measured against what they received, and keep serving reads.
    */
-  private async primaryFlushed(): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), this.config.REPLICA_PROBE_INTERVAL_MS);
-    });
-    const flushed = (
-      this.primary.query(PRIMARY_FLUSHED_QUERY) as Promise<Array<{ flushed: number }>>
-    )
-      .then(([row]) => row?.flushed ?? null)
-      .catch(() => null);
-    try {
-      return await Promise.race([flushed, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private primaryFlushed(): Promise<number | null> {
+    const flushed = this.primary.query(PRIMARY_FLUSHED_QUERY) as Promise<
+      Array<{ flushed: number }>
+    >;
+    const ms = this.config.REPLICA_PROBE_INTERVAL_MS;
+    return withTimeout(flushed, ms, `the primary did not answer within ${ms} ms`).then(
+      ([row]) => row?.flushed ?? null,
+      () => null,
+    );
   }
 }

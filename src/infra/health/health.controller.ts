@@ -18,20 +18,13 @@ import {
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { withTimeout } from '../../common/with-timeout.js';
 import { ReplicaRouter } from '../database/replica-router.js';
 import { QueueStats } from '../queue/queue-stats.js';
 import { REQUEST_REDIS } from '../redis/redis.module.js';
 import { Lifecycle } from './lifecycle.js';
 
 const PRIMARY_TIMEOUT_MS = 1_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 @ApiTags('health')
 @SkipThrottle()
@@ -84,7 +77,11 @@ export class HealthController {
   private async primaryIndicator(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('primary');
     try {
-      await withTimeout(this.primary.query('SELECT 1'), PRIMARY_TIMEOUT_MS);
+      await withTimeout(
+        this.primary.query('SELECT 1'),
+        PRIMARY_TIMEOUT_MS,
+        `no answer within ${PRIMARY_TIMEOUT_MS} ms`,
+      );
       return session.up();
     } catch (error) {
       return session.down({ message: (error as Error).message });

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { withTimeout } from '../../common/with-timeout.js';
 import { Metrics } from '../observability/metrics.js';
 import { JobQueues } from './job-queues.js';
 import type { QueueName } from './queue-names.js';
@@ -43,6 +44,7 @@ export class QueueStats {
       withTimeout(
         queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
         COUNTS_TIMEOUT_MS,
+        `Command timed out after ${COUNTS_TIMEOUT_MS} ms`,
       ),
     );
     return {
@@ -67,12 +69,4 @@ export class QueueStats {
       ]),
     );
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Command timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
