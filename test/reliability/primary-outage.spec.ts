@@ -26,7 +26,7 @@ describe('primary outage', () => {
     downStack(DIR);
   });
 
-  it('primary down: ready 503 naming the primary, live 200, reads from the replica, writes 503; back without a restart', async () => {
+  it('primary down: ready stays 200 (degraded, naming the primary), reads from the replica, writes 503; back without a restart', async () => {
     const ready = async () => {
       const response = await fetch(`${app.url}/health/ready`);
       return { status: response.status, body: await json(response) };
@@ -34,9 +34,16 @@ describe('primary outage', () => {
     expect((await ready()).status).toBe(200);
 
     services(DIR, 'stop-primary', '--mode', 'immediate');
-    const downAfterMs = await eventually(ready, (r) => r.status === 503, 10_000);
-    const down = await ready();
-    expect(down.body.error.primary.status).toBe('down');
+    const degradedAfterMs = await eventually(
+      ready,
+      (r) => r.body.details?.primary?.status === 'degraded',
+      10_000,
+    );
+    const degraded = await ready();
+    // Every pod shares the primary: were this a 503, the whole fleet would leave the Service.
+    expect(degraded.status).toBe(200);
+    expect(degraded.body.status).toBe('degraded');
+    expect(degraded.body.details.primary.serving).toBe('reads from replicas; writes get 503');
     expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
 
     const read = await call(app.url, 'GET', `/products/${product.id}`);
@@ -58,12 +65,21 @@ describe('primary outage', () => {
     expect(typeof write.body.requestId).toBe('string');
     expect(JSON.stringify(write.body)).not.toMatch(/\bat .*\.js/); // no stack
 
+    // With the replica gone too no database can serve: now the pod is unready.
+    services(DIR, 'stop-replica', '--mode', 'immediate');
+    const unreadyAfterMs = await eventually(ready, (r) => r.status === 503, 10_000);
+    const unready = await ready();
+    expect(unready.body.error.primary.status).toBe('down');
+    expect((await call(app.url, 'GET', `/products/${product.id}`)).status).toBe(503);
+
     services(DIR, 'start-primary');
-    const backAfterMs = await eventually(ready, (r) => r.status === 200, 20_000);
+    services(DIR, 'start-replica');
+    const backAfterMs = await eventually(ready, (r) => r.body.status === 'ok', 20_000);
     const retried = await eventually(patch, (r) => r.status === 200, 10_000);
     console.log(
-      `primary outage: ready 503 after ${downAfterMs} ms; read from the replica ${read.status}; ` +
-        `write ${write.status}; ready 200 again ${backAfterMs} ms after the restart, write accepted ${retried} ms later`,
+      `primary outage: ready degraded (200) after ${degradedAfterMs} ms; read from the replica ${read.status}; ` +
+        `write ${write.status}; replica stopped too: ready 503 after ${unreadyAfterMs} ms; ` +
+        `ready ok again ${backAfterMs} ms after the restart, write accepted ${retried} ms later`,
     );
   });
 });

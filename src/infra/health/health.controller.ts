@@ -47,7 +47,13 @@ export class HealthController {
     return this.health.check([() => this.indicators.check('process').up({ pid: process.pid })]);
   }
 
-  /** Readiness: 503 while shutting down or when the primary does not answer; replicas and Redis only degrade. */
+  /**
+   * Readiness: 503 while shutting down, or when no database can serve (the primary does not answer and
+   * no replica is in rotation). A primary outage with a replica up only degrades it: the primary is
+   * shared by every pod, so failing readiness on it would take the whole fleet out of the Service and
+   * turn reads the replicas could serve into errors at the load balancer. Writes get the API's own 503.
+   * Replicas, Redis and the queues only degrade it.
+   */
   @Get('ready')
   @HealthCheck()
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
@@ -84,7 +90,10 @@ export class HealthController {
       );
       return session.up();
     } catch (error) {
-      return session.down({ message: (error as Error).message });
+      const message = (error as Error).message;
+      return this.router.pickReplica()
+        ? session.degraded({ message, serving: 'reads from replicas; writes get 503' })
+        : session.down({ message });
     }
   }
 
