@@ -85,11 +85,18 @@ await runMain(async () => {
           stealPercent: cpu.steal,
           cpuUsPerRequest: ((cpu.server / 100) * 1e6) / result.rps,
           maxRssMb: Math.max(...result.resources.processes.map((p) => p.rssMb.max)),
+          gcUsPerRequest: result.metrics?.gcUsPerRequest ?? null,
           errors: result.errors,
         };
         runs.push(run);
         log(
-          `round ${round + 1}/${rounds} ${v.label}: ${Math.round(run.rps).toLocaleString('en')} req/s, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req, steal ${Math.round(run.stealPercent)}%, max RSS ${run.maxRssMb} MB${run.errors.non2xx || run.errors.timeouts ? `, ERRORS ${JSON.stringify(run.errors)} (the rate is not comparable)` : ''}`,
+          `round ${round + 1}/${rounds} ${v.label}: ${Math.round(run.rps).toLocaleString('en')} req/s, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req${
+            run.gcUsPerRequest
+              ? ` (GC ${Object.values(run.gcUsPerRequest)
+                  .reduce((a, b) => a + b, 0)
+                  .toFixed(1)})`
+              : ''
+          }, steal ${Math.round(run.stealPercent)}%, max RSS ${run.maxRssMb} MB${run.errors.non2xx || run.errors.timeouts ? `, ERRORS ${JSON.stringify(run.errors)} (the rate is not comparable)` : ''}`,
         );
       } finally {
         await server.handle.stop();

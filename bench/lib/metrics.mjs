@@ -3,7 +3,8 @@
 // previous scrape; averaged / maxed across cluster workers) and the app's own
 // nodejs_eventloop_delay_seconds histogram (summed across workers; the p99 is the bucket it falls in).
 // Counter deltas (database reads by route, cache and throttler counters when they exist) say what
-// the requests actually did: a "cached" read that still queries the replica shows up here.
+// the requests actually did: a "cached" read that still queries the replica shows up here. GC time per
+// request says how much of a run's CPU went to the collector.
 
 const COUNTERS = /^(db_read_route_total|cache_\w*_total|throttl\w*_total)\b/;
 
@@ -81,5 +82,20 @@ export function compare(before, after, requests) {
       delayHistogramP99: histogramP99(before, after, 'nodejs_eventloop_delay_seconds'),
     },
     perRequest,
+    gcUsPerRequest: gcPerRequest(before, after, denominator),
   };
+}
+
+/**
+ * Time in V8's collector per request served, by kind (minor = scavenges of the young generation, major
+ * = mark-compact), from prom-client's nodejs_gc_duration_seconds (summed across cluster workers).
+ */
+function gcPerRequest(before, after, requests) {
+  const byKind = {};
+  for (const [key, value] of after) {
+    const kind = /^nodejs_gc_duration_seconds_sum\{.*kind="(\w+)"/.exec(key)?.[1];
+    if (!kind) continue;
+    byKind[kind] = (byKind[kind] ?? 0) + ((value - (before.get(key) ?? 0)) * 1e6) / requests;
+  }
+  return Object.keys(byKind).length ? byKind : null;
 }

@@ -43,6 +43,14 @@ function cacheHits(result) {
   return any ? `${hits('l1').toFixed(2)} / ${hits('l2').toFixed(2)}` : '–';
 }
 
+/** Collector time per request served, minor (young generation) + major, when the server reports it. */
+function gcTime(result) {
+  const gc = result.metrics?.gcUsPerRequest;
+  if (!gc) return '–';
+  const total = Object.values(gc).reduce((sum, us) => sum + us, 0);
+  return `${total.toFixed(1)} (${(gc.minor ?? 0).toFixed(1)} minor)`;
+}
+
 function eventLoop(result) {
   const loop = result.metrics?.eventLoop;
   if (!loop) return '–';
@@ -111,6 +119,7 @@ export function resourcesTable(runs) {
         eventLoop(r),
         dbReads(r),
         cacheHits(r),
+        gcTime(r),
       ];
     });
   return table(
@@ -126,6 +135,7 @@ export function resourcesTable(runs) {
       'event-loop lag p99 ms: startup + warm-up → run (histogram bucket)',
       'DB reads/req',
       'cache hits/req L1 / L2',
+      'GC µs/req',
     ],
     rows,
   );

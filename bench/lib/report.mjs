@@ -88,7 +88,7 @@ function header(meta, name) {
     '- Open model: bench/lib/open-loop.mjs on core 1, a fixed arrival rate over a fixed pool of keep-alive connections, latency from the intended send time (no coordinated omission; autocannon -R would time from the actual write).',
     '- PostgreSQL (primary + streaming replica) and Redis run on the same two cores, unpinned; their CPU is a column below. "other" is CPU used by processes that are not part of the bench (other people’s work on the machine): high values mean a noisy run.',
     '- Event-loop lag: prom-client’s `nodejs_eventloop_lag_p99_seconds`, which covers the time since the previous scrape: the scrape before the run gives startup + warm-up, the one after gives the run (averaged across workers). In brackets, the bucket of the app’s `nodejs_eventloop_delay_seconds` histogram (summed across workers) the run’s p99 falls in.',
-    '- DB reads/req: the delta of `db_read_route_total` over the requests the app itself counted (`http_request_duration_seconds_count`) between the same two scrapes: 0 for a read served from a cache, about 1 for one from the replica. Cache hits/req: the same for `cache_requests_total` hits per tier (once the app has the two-tier cache).',
+    '- DB reads/req: the delta of `db_read_route_total` over the requests the app itself counted (`http_request_duration_seconds_count`) between the same two scrapes: 0 for a read served from a cache, about 1 for one from the replica. Cache hits/req: the same for `cache_requests_total` hits per tier (once the app has the two-tier cache). GC µs/req: the delta of `nodejs_gc_duration_seconds_sum` (all kinds, minor = young-generation scavenges) over the same requests.',
     '',
     'Loads:',
     '',
