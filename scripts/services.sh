@@ -12,6 +12,7 @@
 #   services.sh env     [--dir DIR]   print DIR/env (exit 1 if the stack is not up)
 #   services.sh stop-replica [--mode fast|immediate] | start-replica
 #   services.sh pause-replica (SIGSTOP, every replica process: a hung host) | resume-replica (SIGCONT)
+#   services.sh pause-primary | resume-primary (the same for the primary)
 #   services.sh stop-primary [--mode fast|immediate] | start-primary
 #   services.sh stop-redis (SIGKILL) | start-redis | pause-redis (SIGSTOP) | resume-redis (SIGCONT)
 #   services.sh psql primary|replica [psql args...]
@@ -688,11 +689,11 @@ cmd_signal_redis() {
   kill "-$signal" "$pid"
 }
 
-# The replica's postmaster and every process it forked: a hung host answers nothing but keeps its sockets.
-cmd_signal_replica() {
-  local signal=$1 pid
-  [[ -f $REPLICA_DATA/postmaster.pid ]] || die "the replica is not running in $DIR"
-  pid=$(head -n 1 "$REPLICA_DATA/postmaster.pid")
+# A server's postmaster and every process it forked: a hung host answers nothing but keeps its sockets.
+cmd_signal_pg() {
+  local data=$1 name=$2 signal=$3 pid
+  [[ -f $data/postmaster.pid ]] || die "the $name is not running in $DIR"
+  pid=$(head -n 1 "$data/postmaster.pid")
   kill "-$signal" "$pid" $(pgrep -P "$pid")
 }
 
@@ -725,8 +726,10 @@ main() {
     start-redis) cmd_start_redis ;;
     pause-redis) cmd_signal_redis STOP ;;
     resume-redis) cmd_signal_redis CONT ;;
-    pause-replica) cmd_signal_replica STOP ;;
-    resume-replica) cmd_signal_replica CONT ;;
+    pause-replica) cmd_signal_pg "$REPLICA_DATA" replica STOP ;;
+    resume-replica) cmd_signal_pg "$REPLICA_DATA" replica CONT ;;
+    pause-primary) cmd_signal_pg "$PRIMARY_DATA" primary STOP ;;
+    resume-primary) cmd_signal_pg "$PRIMARY_DATA" primary CONT ;;
     psql) cmd_psql ;;
     *) die "unknown command '$COMMAND' (try --help)" ;;
   esac

@@ -19,6 +19,8 @@ export interface ErrorBody {
 
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_STATEMENT_TIMEOUT = '57014';
+// pg's own query_timeout: the server did not answer at all (it is hung, or the network drops packets).
+const PG_CLIENT_QUERY_TIMEOUT = 'Query read timeout';
 // The database cannot be reached or is going away: connection refused or reset, SQLSTATE class 08
 // (connection exception), 57P01-57P03 (shut down, crashed, starting up), and pg's pool and socket errors.
 // An outage to retry, not a bug.
@@ -59,7 +61,12 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
       requestId,
     };
   }
-  if (exception instanceof QueryFailedError && code === PG_STATEMENT_TIMEOUT) {
+  // Whether TypeORM wrapped it (QueryFailedError) or pg threw it on a raw pool query (the prepared
+  // by-id read), and whether the server cancelled it or the client stopped waiting (a hung server).
+  if (
+    code === PG_STATEMENT_TIMEOUT ||
+    (exception instanceof Error && exception.message === PG_CLIENT_QUERY_TIMEOUT)
+  ) {
     return {
       statusCode: 503,
       error: 'Service Unavailable',

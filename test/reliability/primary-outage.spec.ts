@@ -82,4 +82,53 @@ describe('primary outage', () => {
         `ready ok again ${backAfterMs} ms after the restart, write accepted ${retried} ms later`,
     );
   });
+
+  it('primary hung (every process SIGSTOPped): a write is a 503 once its query times out, never a 500; ready 200 degraded; reads from the replica', async () => {
+    const ready = async () => {
+      const response = await fetch(`${app.url}/health/ready`);
+      return { status: response.status, body: await json(response) };
+    };
+    const current = await call(app.url, 'GET', `/products/${product.id}`, { token: admin });
+    const patch = () =>
+      call(app.url, 'PATCH', `/products/${product.id}`, {
+        token: admin,
+        body: { version: current.body.version, stock: 9 },
+      });
+    services(DIR, 'pause-primary');
+    let write: Awaited<ReturnType<typeof call>>;
+    let writeMs: number;
+    let degraded: Awaited<ReturnType<typeof ready>>;
+    let read: Awaited<ReturnType<typeof call>>;
+    try {
+      // A hung server cancels nothing: the client's query_timeout (statement timeout + 1 s) ends the wait.
+      const started = performance.now();
+      write = await patch();
+      writeMs = Math.round(performance.now() - started);
+      await eventually(ready, (r) => r.body.details?.primary?.status === 'degraded', 10_000);
+      degraded = await ready();
+      read = await call(app.url, 'GET', `/products/${product.id}`);
+    } finally {
+      services(DIR, 'resume-primary');
+    }
+    console.log(
+      `primary hung: write ${write.status} "${write.body.message}" after ${writeMs} ms; ready ${degraded.status} ` +
+        `(${degraded.body.status}); read ${read.status} via ${read.headers.get('x-db-route')}`,
+    );
+    expect(write.status).toBe(503);
+    expect(write.body.message).toMatch(
+      /^The database (took too long|is unavailable); retry later$/,
+    );
+    expect(degraded.status).toBe(200);
+    expect(read.status).toBe(200);
+    expect(read.headers.get('x-db-route')).toBe('replica');
+
+    await eventually(ready, (r) => r.body.status === 'ok', 20_000);
+    // The write may have committed before the stop took hold of it; a fresh version is what counts.
+    const after = await call(app.url, 'GET', `/products/${product.id}`, { token: admin });
+    const retried = await call(app.url, 'PATCH', `/products/${product.id}`, {
+      token: admin,
+      body: { version: after.body.version, stock: 9 },
+    });
+    expect(retried.status).toBe(200);
+  });
 });

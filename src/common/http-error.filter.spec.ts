@@ -1,0 +1,66 @@
+import { DatabaseError } from 'pg';
+import { QueryFailedError } from 'typeorm';
+import { toErrorBody } from './http-error.filter.js';
+
+/** An error as pg raises it for a server's ErrorResponse, with its SQLSTATE. */
+function pgError(code: string, message: string): DatabaseError {
+  const error = new DatabaseError(message, message.length, 'error');
+  error.code = code;
+  return error;
+}
+
+describe('toErrorBody: database failures are 503s to retry, never 500s', () => {
+  const statusOf = (error: unknown) => toErrorBody(error, 'req-1');
+
+  it.each([
+    [
+      'a statement timeout pg raised on a raw pool query',
+      pgError('57014', 'canceling statement due to statement timeout'),
+    ],
+    [
+      'a statement timeout TypeORM wrapped',
+      new QueryFailedError(
+        'SELECT 1',
+        [],
+        pgError('57014', 'canceling statement due to statement timeout'),
+      ),
+    ],
+    ["pg's query_timeout (the server never answered)", new Error('Query read timeout')],
+  ])('%s: 503 "took too long"', (_, error) => {
+    expect(statusOf(error)).toMatchObject({
+      statusCode: 503,
+      message: 'The database took too long; retry later',
+      requestId: 'req-1',
+    });
+  });
+
+  it.each([
+    ['a connection failure (SQLSTATE 08006)', pgError('08006', 'connection failure')],
+    [
+      'the server shutting down (57P01)',
+      pgError('57P01', 'terminating connection due to administrator command'),
+    ],
+    ['a pool that could not connect in time', new Error('timeout exceeded when trying to connect')],
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ],
+  ])('%s: 503 "unavailable"', (_, error) => {
+    expect(statusOf(error)).toMatchObject({
+      statusCode: 503,
+      message: 'The database is unavailable; retry later',
+    });
+  });
+
+  it('a unique violation is a 409, and an unknown error a 500 without its message', () => {
+    expect(
+      statusOf(new QueryFailedError('INSERT', [], pgError('23505', 'duplicate key'))),
+    ).toMatchObject({ statusCode: 409 });
+    expect(statusOf(new Error('secret detail'))).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'Internal server error',
+      requestId: 'req-1',
+    });
+  });
+});
