@@ -192,12 +192,18 @@ describe('a busy client over 2 cluster workers (quota leases)', () => {
       Number(
         metrics.match(new RegExp(`^throttle_checks_total\\{counted="${via}"\\} (\\d+)`, 'm'))?.[1],
       );
+    // A Redis call that times out (250 ms; a loaded CI machine once had one) admits its hit: the
+    // default limit fails open by design, and counts it.
+    const failedOpen = Number(
+      metrics.match(/^throttle_without_redis_total\{outcome="fail-open"\} (\d+)/m)?.[1] ?? 0,
+    );
     console.log(
       `quota leases: 1,100 requests over 2 workers, limit 1,000: ${admitted} admitted, ${refused} refused; ` +
-        `${counted('redis')} checks asked Redis, ${counted('lease')} were paid by a lease`,
+        `${counted('redis')} checks asked Redis, ${counted('lease')} were paid by a lease, ${failedOpen} failed open`,
     );
     expect(admitted + refused).toBe(1_100);
-    expect(admitted).toBeLessThanOrEqual(1_000);
+    expect(failedOpen).toBeLessThanOrEqual(5);
+    expect(admitted).toBeLessThanOrEqual(1_000 + failedOpen);
     expect(admitted).toBeGreaterThanOrEqual(990);
     expect(counted('lease')).toBeGreaterThan(counted('redis'));
     expect(badHeaders).toEqual([]);
