@@ -73,12 +73,7 @@ export class ReplicaNode {
     }
   }
 
-  /**
-   * A hung host (paused VM, stalled disk, a network path that drops packets) refuses nothing: queries
-   * wait for the statement timeout, which the server cannot enforce while it is stopped. A probe that
-   * gets no answer in time takes the replica out, so new reads stop queueing on it within a second
-   * instead of each waiting for its own timeout. The abandoned query ends on the client's query_timeout.
-   */
+  /** The replica's received and replayed WAL positions, connecting first if it has not yet. */
   private async measure() {
     await this.connect();
     return (await this.dataSource!.query(LAG_QUERY)) as Array<{
