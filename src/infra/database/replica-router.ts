@@ -36,6 +36,7 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   private probeTimer: NodeJS.Timeout | undefined;
   private next = 0;
   private probing = false;
+  private flushedQuery: Promise<Array<{ flushed: number }>> | null = null;
   /** Counts of where reads went, for metrics and tests. */
   readonly routed: Record<ReadRoute, number> = {
     replica: 0,
@@ -218,11 +219,12 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
    * the replicas are then measured against what they received, and keep serving reads.
    */
   private primaryFlushed(): Promise<number | null> {
-    const flushed = this.primary.query(PRIMARY_FLUSHED_QUERY) as Promise<
-      Array<{ flushed: number }>
-    >;
+    // A query still waiting on a hung primary is waited on again, not joined by one more per round.
+    this.flushedQuery ??= (
+      this.primary.query(PRIMARY_FLUSHED_QUERY) as Promise<Array<{ flushed: number }>>
+    ).finally(() => (this.flushedQuery = null));
     const ms = this.config.REPLICA_PROBE_INTERVAL_MS;
-    return withTimeout(flushed, ms, `the primary did not answer within ${ms} ms`).then(
+    return withTimeout(this.flushedQuery, ms, `the primary did not answer within ${ms} ms`).then(
       ([row]) => row?.flushed ?? null,
       () => null,
     );

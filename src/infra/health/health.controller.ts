@@ -80,11 +80,18 @@ export class HealthController {
       : session.up();
   }
 
+  private primaryPing: Promise<unknown> | null = null;
+
   private async primaryIndicator(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('primary');
     try {
+      // A check still waiting on a hung primary is waited on again, not joined by one more query:
+      // each would hold a pool connection until its query timeout.
+      this.primaryPing ??= this.primary
+        .query('SELECT 1')
+        .finally(() => (this.primaryPing = null)) as Promise<unknown>;
       await withTimeout(
-        this.primary.query('SELECT 1'),
+        this.primaryPing,
         PRIMARY_TIMEOUT_MS,
         `no answer within ${PRIMARY_TIMEOUT_MS} ms`,
       );
