@@ -21,16 +21,16 @@ describe('primary outage', () => {
     admin = (await adminLogin(app.url)).accessToken;
     product = (await call(app.url, 'GET', '/products?limit=1')).body.items[0];
   });
+  const ready = async () => {
+    const response = await fetch(`${app.url}/health/ready`);
+    return { status: response.status, body: await json(response) };
+  };
   afterAll(async () => {
     await app?.stop();
     downStack(DIR);
   });
 
   it('primary down: ready stays 200 (degraded, naming the primary), reads from the replica, writes 503; back without a restart', async () => {
-    const ready = async () => {
-      const response = await fetch(`${app.url}/health/ready`);
-      return { status: response.status, body: await json(response) };
-    };
     expect((await ready()).status).toBe(200);
 
     services(DIR, 'stop-primary', '--mode', 'immediate');
@@ -84,10 +84,6 @@ describe('primary outage', () => {
   });
 
   it('primary hung (every process SIGSTOPped): a write is a 503 once its query times out, never a 500; ready 200 degraded; reads from the replica', async () => {
-    const ready = async () => {
-      const response = await fetch(`${app.url}/health/ready`);
-      return { status: response.status, body: await json(response) };
-    };
     const current = await call(app.url, 'GET', `/products/${product.id}`, { token: admin });
     const patch = () =>
       call(app.url, 'PATCH', `/products/${product.id}`, {

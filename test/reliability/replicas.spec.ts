@@ -27,6 +27,13 @@ const replicaHealth = async (app: AppProcess) =>
     error?: string;
   };
 const replicaState = async (app: AppProcess) => (await replicaHealth(app)).state;
+/** Waits until the replica's probe state is `state`; returns how long that took. */
+const replicaBecomes = (app: AppProcess, state: string, timeoutMs: number) =>
+  eventually(
+    () => replicaState(app),
+    (s) => s === state,
+    timeoutMs,
+  );
 
 describe('replica-aware routing against a real streaming replica', () => {
   let stack: StackEnv;
@@ -167,11 +174,7 @@ describe('replica-aware routing against a real streaming replica', () => {
         token: admin,
         body: { stock: 7, version: before.body.version },
       });
-      const outInMs = await eventually(
-        () => replicaState(app),
-        (s) => s === 'lagging',
-        10_000,
-      );
+      const outInMs = await replicaBecomes(app, 'lagging', 10_000);
       console.log(
         `lagging replica out of rotation ${outInMs} ms after the write (threshold 500 ms, probe every 200 ms)`,
       );
@@ -181,11 +184,7 @@ describe('replica-aware routing against a real streaming replica', () => {
     } finally {
       psqlReplica('SELECT pg_wal_replay_resume()');
     }
-    await eventually(
-      () => replicaState(app),
-      (s) => s === 'healthy',
-      10_000,
-    );
+    await replicaBecomes(app, 'healthy', 10_000);
     const read = await call(app.url, 'GET', `/products/${productId}`);
     expect(read.headers.get('x-db-route')).toBe('replica');
   });
@@ -205,11 +204,7 @@ describe('replica-aware routing against a real streaming replica', () => {
         body: { stock: 11, version: before.body.version },
       });
       expect(written.status).toBe(200);
-      const outInMs = await eventually(
-        () => replicaState(app),
-        (s) => s === 'lagging',
-        10_000,
-      );
+      const outInMs = await replicaBecomes(app, 'lagging', 10_000);
       const read = await call(app.url, 'GET', `/products/${productId}`);
       console.log(
         `cut-off replica out of rotation ${outInMs} ms after the write (threshold 500 ms); read went ${read.headers.get('x-db-route')}`,
@@ -219,11 +214,7 @@ describe('replica-aware routing against a real streaming replica', () => {
     } finally {
       streamFrom(conninfo);
     }
-    await eventually(
-      () => replicaState(app),
-      (s) => s === 'healthy',
-      20_000,
-    );
+    await replicaBecomes(app, 'healthy', 20_000);
     const read = await call(app.url, 'GET', `/products/${productId}`);
     expect(read.headers.get('x-db-route')).toBe('replica');
     expect(read.body.stock).toBe(11);
