@@ -64,3 +64,38 @@ describe('toErrorBody: database failures are 503s to retry, never 500s', () => {
     });
   });
 });
+
+describe('toErrorBody: a value the database refuses is a 400, never a 500', () => {
+  it.each([
+    [
+      'an integer out of range (22003)',
+      pgError('22003', 'value "99999999999" is out of range for type integer'),
+    ],
+    ['a NUL in text (22021)', pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00')],
+    [
+      'text too long for its column (22001)',
+      pgError('22001', 'value too long for type character varying(200)'),
+    ],
+    [
+      'bad syntax for the type, wrapped by TypeORM (22P02)',
+      new QueryFailedError(
+        'SELECT',
+        [],
+        pgError('22P02', 'invalid input syntax for type uuid: "x"'),
+      ),
+    ],
+  ])('%s', (_, error) => {
+    expect(toErrorBody(error, 'req-1')).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: `A value does not fit its database column: ${error.message}`,
+      requestId: 'req-1',
+    });
+  });
+
+  it('other data exceptions stay 500s: division by zero (22012) is a bug of ours, not bad input', () => {
+    expect(toErrorBody(pgError('22012', 'division by zero'), 'req-1')).toMatchObject({
+      statusCode: 500,
+    });
+  });
+});

@@ -19,6 +19,10 @@ export interface ErrorBody {
 
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_STATEMENT_TIMEOUT = '57014';
+// SQLSTATE data exceptions a client value causes: too long (22001), out of range (22003), a bad date
+// or time (22007, 22008), NUL or a byte the encoding refuses (22021, 22P05), bad syntax for the type
+// (22P02). DTOs and cursors check for these first; this is the net for a field that forgot to.
+const PG_BAD_VALUE = /^(22001|22003|22007|22008|22021|22P02|22P05)$/;
 // pg's own query_timeout: the server did not answer at all (it is hung, or the network drops packets).
 const PG_CLIENT_QUERY_TIMEOUT = 'Query read timeout';
 // The database cannot be reached or is going away: connection refused or reset, SQLSTATE class 08
@@ -30,6 +34,12 @@ const DB_UNAVAILABLE_MESSAGE =
 // What ioredis says when Redis cannot take a command (no offline queue, closed, timed out): an outage, not a bug.
 const REDIS_UNAVAILABLE =
   /^(Stream isn't writeable and enableOfflineQueue options is false|Connection is closed\.|Command timed out|Reached the max retries per request limit)/;
+
+/** A PostgreSQL refusal of a value the client sent (see PG_BAD_VALUE), wrapped by TypeORM or not. */
+export function isBadValueForDatabase(exception: unknown): boolean {
+  const code = (exception as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && PG_BAD_VALUE.test(code) && exception instanceof Error;
+}
 
 /** Maps anything thrown to a JSON error body with the request id; a 5xx body never carries a stack. */
 export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
@@ -58,6 +68,14 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
       statusCode: 409,
       error: 'Conflict',
       message: 'A resource with these values already exists',
+      requestId,
+    };
+  }
+  if (isBadValueForDatabase(exception)) {
+    return {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: `A value does not fit its database column: ${(exception as Error).message}`,
       requestId,
     };
   }
@@ -121,6 +139,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const body = toErrorBody(exception, String(request.id));
     if (body.statusCode >= 500) this.logger.error(exception);
+    // A 400 all the same, but the DTO (or cursor) should have caught it, naming the field: worth a look.
+    else if (isBadValueForDatabase(exception))
+      this.logger.warn(
+        `value refused by the database, not by validation: ${(exception as Error).message}`,
+      );
     void reply.status(body.statusCode).send(body);
   }
 }

@@ -5,6 +5,8 @@ import type { Product } from './product.entity.js';
 /** The position after the last row of a page: its sort value and id (the tie-breaker). Opaque to clients. */
 export type CursorValue = [string | number, string];
 
+const INT4_MAX = 2_147_483_647;
+
 export function encodeCursor(sort: SortKey, product: Product): string {
   const value =
     sort === 'price'
@@ -36,12 +38,19 @@ export function decodeCursor(sort: SortKey, cursor: string): CursorValue {
   )
     throw invalid();
   const [, value, id] = parsed as [SortKey, unknown, string];
-  const valueOk =
-    sort === 'price'
-      ? Number.isInteger(value)
-      : sort === 'name'
-        ? typeof value === 'string'
-        : !Number.isNaN(Date.parse(String(value)));
-  if (!valueOk || !/^[0-9a-f-]{36}$/i.test(id)) throw invalid();
-  return [value as string | number, id];
+  // Only values the column can hold (a PostgreSQL integer, text without NUL, a timestamp in ISO form):
+  // a cursor is client input, and anything else would fail the query with a 500 instead of a 400.
+  let position: string | number | undefined;
+  if (sort === 'price') {
+    if (Number.isInteger(value) && Math.abs(value as number) <= INT4_MAX)
+      position = value as number;
+  } else if (sort === 'name') {
+    if (typeof value === 'string' && !value.includes('\u0000')) position = value;
+  } else {
+    const time = typeof value === 'string' ? Date.parse(value) : NaN;
+    if (Math.abs(new Date(time).getUTCFullYear() - 2000) < 8000)
+      position = new Date(time).toISOString();
+  }
+  if (position === undefined || !/^[0-9a-f-]{36}$/i.test(id)) throw invalid();
+  return [position, id];
 }

@@ -1,4 +1,4 @@
-import { call } from '../support/api.js';
+import { adminLogin, call, type Json, newUser } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { sharedStackEnv } from '../support/stack.js';
 
@@ -60,6 +60,78 @@ describe('error responses', () => {
     const malformed = await call(app.url, 'GET', '/products/42');
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+  });
+
+  it('values PostgreSQL cannot hold: 400 naming the field, not a 500 from the query', async () => {
+    const admin = (await adminLogin(app.url)).accessToken;
+    const user = await newUser(app.url);
+    const created = await call(app.url, 'POST', '/products', {
+      body: { name: 'Range probe', category: 'kitchen', priceCents: 100 },
+      token: admin,
+    });
+    expect(created.status).toBe(201);
+    const cursor = (value: unknown[]) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const anId = created.body.id;
+    const cases: Array<[string, Promise<Json>, string]> = [
+      // Each answered 500 before: integer out of range (22003) or NUL in text (22021).
+      [
+        'minPriceCents',
+        call(app.url, 'GET', '/products?minPriceCents=99999999999999999999'),
+        'minPriceCents',
+      ],
+      [
+        'version',
+        call(app.url, 'PATCH', `/products/${anId}`, {
+          body: { version: 99_999_999_999 },
+          token: admin,
+        }),
+        'version',
+      ],
+      [
+        'NUL in a product name',
+        call(app.url, 'PATCH', `/products/${anId}`, {
+          body: { version: 1, name: 'a\u0000b' },
+          token: admin,
+        }),
+        'name',
+      ],
+      [
+        'NUL in a user name',
+        call(app.url, 'PATCH', `/users/${user.id}`, {
+          body: { name: 'a\u0000b' },
+          token: user.accessToken,
+        }),
+        'name',
+      ],
+      [
+        'price cursor out of range',
+        call(app.url, 'GET', `/products?sort=price&cursor=${cursor(['price', 1e15, anId])}`),
+        'cursor',
+      ],
+      [
+        'name cursor with NUL',
+        call(app.url, 'GET', `/products?sort=name&cursor=${cursor(['name', 'a\u0000', anId])}`),
+        'cursor',
+      ],
+      [
+        'createdAt cursor out of range',
+        call(
+          app.url,
+          'GET',
+          `/products?cursor=${cursor(['createdAt', '-200000-01-01T00:00:00Z', anId])}`,
+        ),
+        'cursor',
+      ],
+    ];
+    for (const [what, pending, field] of cases) {
+      const response = await pending;
+      expect({ what, status: response.status }).toEqual({ what, status: 400 });
+      expect(response.body).toMatchObject(shape(400));
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    // The product is untouched by the refused writes.
+    const after = await call(app.url, 'GET', `/products/${anId}`);
+    expect(after.body).toMatchObject({ name: 'Range probe', version: 1 });
   });
 
   it('a unique violation: 409', async () => {

@@ -5,6 +5,8 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 
 export const SORT_KEYS = ['createdAt', 'price', 'name'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export const MAX_PAGE_SIZE = 100;
+// price_cents is a PostgreSQL integer: a bound past it would fail the query instead of matching nothing.
+const INT4_MAX = 2_147_483_647;
 
 export class ListProductsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
@@ -38,17 +40,19 @@ export class ListProductsQuery {
   })
   category?: string;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Cents, inclusive' })
+  @ApiPropertyOptional({ minimum: 0, maximum: INT4_MAX, description: 'Cents, inclusive' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   minPriceCents?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Cents, inclusive' })
+  @ApiPropertyOptional({ minimum: 0, maximum: INT4_MAX, description: 'Cents, inclusive' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   maxPriceCents?: number;
 }

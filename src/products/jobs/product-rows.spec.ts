@@ -32,6 +32,13 @@ describe('product import rows', () => {
     expect(row(['A-1', 'Cup', 'kitchen', '2147483648', '', ''])).toMatch(/^price_cents: /);
   });
 
+  it('refuses NUL characters, which PostgreSQL cannot store in text, naming each column', () => {
+    expect(row(['A-1', 'C\u0000up', 'kit\u0000chen', '250', '', 'a\u0000'])).toBe(
+      'name: must not contain NUL characters; category: must not contain NUL characters; ' +
+        'description: must not contain NUL characters',
+    );
+  });
+
   it('reports a wrong field count and passes on reader errors', () => {
     expect(row(['A-1', 'Cup'])).toBe('expected 6 fields as in the header, found 2');
     expect(

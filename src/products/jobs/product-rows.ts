@@ -71,6 +71,13 @@ export function toProductRow(
     problems.push('stock: must be a whole number from 0 to 2147483647');
   const description = get('description') ?? '';
   if (description.length > 10_000) problems.push('description: must be at most 10000 characters');
+  // PostgreSQL cannot store NUL in text: one such field would fail the whole batch's INSERT, every retry.
+  for (const [column, text] of [
+    ['name', name],
+    ['category', category],
+    ['description', description],
+  ])
+    if (text.includes('\u0000')) problems.push(`${column}: must not contain NUL characters`);
   if (problems.length > 0) return problems.join('; ');
   return {
     sku,

@@ -1,0 +1,23 @@
+import { fieldsWithNul } from './validation.pipe.js';
+
+describe('fieldsWithNul', () => {
+  it('names every string field holding U+0000, nested ones by their path', () => {
+    expect(
+      fieldsWithNul({
+        name: 'a\u0000b',
+        ok: 'fine',
+        address: { city: '\u0000' },
+        tags: ['x', 'y\u0000'],
+      }),
+    ).toEqual([
+      { field: 'name', message: 'name must not contain NUL characters (\\u0000)' },
+      { field: 'address.city', message: 'address.city must not contain NUL characters (\\u0000)' },
+      { field: 'tags.1', message: 'tags.1 must not contain NUL characters (\\u0000)' },
+    ]);
+  });
+
+  it('passes clean values, numbers, null and the escaped text "\\u0000"', () => {
+    expect(fieldsWithNul({ a: 'plain', b: 1, c: null, d: '\\u0000', e: { f: true } })).toEqual([]);
+    expect(fieldsWithNul(undefined)).toEqual([]);
+  });
+});
