@@ -77,6 +77,13 @@ describe('toErrorBody: a value the database refuses is a 400, never a 500', () =
       pgError('22001', 'value too long for type character varying(200)'),
     ],
     [
+      'a null for a NOT NULL column (23502)',
+      pgError(
+        '23502',
+        'null value in column "name" of relation "products" violates not-null constraint',
+      ),
+    ],
+    [
       'bad syntax for the type, wrapped by TypeORM (22P02)',
       new QueryFailedError(
         'SELECT',

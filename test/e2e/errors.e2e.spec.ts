@@ -134,6 +134,64 @@ describe('error responses', () => {
     expect(after.body).toMatchObject({ name: 'Range probe', version: 1 });
   });
 
+  it('null for a field that may only be left out, and an unreadable upload: 400 naming the field', async () => {
+    const admin = (await adminLogin(app.url)).accessToken;
+    const user = await newUser(app.url);
+    const created = await call(app.url, 'POST', '/products', {
+      body: { name: 'Null probe', category: 'kitchen', priceCents: 100 },
+      token: admin,
+    });
+    const id = created.body.id;
+    const cases: Array<[string, Promise<Json>, string]> = [
+      // Each answered 500 before: the null passed @IsOptional and hit a NOT NULL column (23502).
+      [
+        'create with description null',
+        call(app.url, 'POST', '/products', {
+          body: { name: 'n', category: 'kitchen', priceCents: 1, description: null },
+          token: admin,
+        }),
+        'description',
+      ],
+      [
+        'update with name null',
+        call(app.url, 'PATCH', `/products/${id}`, {
+          body: { version: 1, name: null },
+          token: admin,
+        }),
+        'name',
+      ],
+      [
+        'user update with email null',
+        call(app.url, 'PATCH', `/users/${user.id}`, {
+          body: { email: null },
+          token: user.accessToken,
+        }),
+        'email',
+      ],
+      // A multipart body cut short: the parser's error was a 500.
+      [
+        'a malformed multipart upload',
+        call(app.url, 'POST', '/products/imports', {
+          rawBody:
+            '--xx\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nsku,na',
+          headers: { 'content-type': 'multipart/form-data; boundary=xx' },
+          token: admin,
+        }),
+        'file',
+      ],
+    ];
+    for (const [what, pending, field] of cases) {
+      const response = await pending;
+      expect({ what, status: response.status }).toEqual({ what, status: 400 });
+      expect(response.body).toMatchObject(shape(400));
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    expect((await call(app.url, 'GET', `/products/${id}`)).body).toMatchObject({
+      name: 'Null probe',
+      version: 1,
+    });
+  });
+
   it('a unique violation: 409', async () => {
     const body = {
       email: `dup-${Date.now()}@example.com`,

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Omittable } from '../../common/omittable.js';
 
 export class CreateProductDto {
   @ApiProperty({ maxLength: 200, example: 'Espresso cup' })
@@ -8,7 +9,7 @@ export class CreateProductDto {
   name: string;
 
   @ApiPropertyOptional({ maxLength: 5000, example: 'Porcelain, 80 ml' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(5000)
   description?: string;
@@ -26,7 +27,7 @@ export class CreateProductDto {
   priceCents: number;
 
   @ApiPropertyOptional({ minimum: 0, example: 42 })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(1_000_000_000)

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import {
   BadRequestException,
+  HttpException,
   Inject,
   Injectable,
   Logger,
@@ -25,6 +26,21 @@ import {
 import type { ImportAcceptedDto, ImportStatusDto } from './product-import.dto.js';
 import { ProductImport } from './product-import.entity.js';
 
+/** The 400 for a multipart body the parser cannot read, unless the parser gave it a status itself. */
+function malformedUpload(error: unknown): never {
+  if (
+    error instanceof HttpException ||
+    typeof (error as { statusCode?: unknown }).statusCode === 'number'
+  )
+    throw error;
+  throw new BadRequestException({
+    message: 'Validation failed',
+    errors: [
+      { field: 'file', message: `the multipart body cannot be read: ${(error as Error).message}` },
+    ],
+  });
+}
+
 /** API side of CSV imports: stores the upload, records the import and enqueues its job. */
 @Injectable()
 export class ProductImportsService {
@@ -43,7 +59,7 @@ export class ProductImportsService {
         'Send the CSV as multipart/form-data with the file in a part named "file"',
       );
     }
-    const file: MultipartFile | undefined = await request.file();
+    const file: MultipartFile | undefined = await request.file().catch(malformedUpload);
     if (!file || file.fieldname !== 'file') {
       file?.file.resume();
       throw new BadRequestException({
@@ -54,7 +70,12 @@ export class ProductImportsService {
     const imports = this.primary.getRepository(ProductImport);
     const id = randomUUID();
     // Streams to disk as it arrives; multipart stops reading at IMPORT_MAX_BYTES and marks it truncated.
-    const size = await this.storage.save(id, file.file);
+    // An error of the upload itself (a body cut short or badly framed) is the client's; one of the disk
+    // is ours and stays a 500.
+    const size = await this.storage.save(id, file.file).catch((error: unknown) => {
+      // `errored` holds the stream's own error even when it came before anyone listened.
+      throw file.file.errored ? malformedUpload(file.file.errored) : error;
+    });
     if (file.file.truncated) {
       await this.storage.remove(id);
       throw new PayloadTooLargeException(

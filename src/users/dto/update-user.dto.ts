@@ -1,28 +1,29 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsString, Length, MaxLength } from 'class-validator';
+import { Omittable } from '../../common/omittable.js';
 import { ROLES, type Role } from '../user.entity.js';
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'Ada King' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 100)
   name?: string;
 
   @ApiPropertyOptional({ example: 'ada@example.com' })
-  @IsOptional()
+  @Omittable()
   @IsEmail()
   @MaxLength(254)
   email?: string;
 
   @ApiPropertyOptional({ minLength: 12, maxLength: 128 })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(12, 128)
   password?: string;
 
   @ApiPropertyOptional({ enum: ROLES, description: 'Admins only' })
-  @IsOptional()
+  @Omittable()
   @IsIn(ROLES)
   role?: Role;
 }
