@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { QueryInt } from '../../common/query-int.js';
 
 export const SORT_KEYS = ['createdAt', 'price', 'name'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -11,7 +11,7 @@ const INT4_MAX = 2_147_483_647;
 export class ListProductsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE_SIZE)
@@ -42,7 +42,7 @@ export class ListProductsQuery {
 
   @ApiPropertyOptional({ minimum: 0, maximum: INT4_MAX, description: 'Cents, inclusive' })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(0)
   @Max(INT4_MAX)
@@ -50,7 +50,7 @@ export class ListProductsQuery {
 
   @ApiPropertyOptional({ minimum: 0, maximum: INT4_MAX, description: 'Cents, inclusive' })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(0)
   @Max(INT4_MAX)
