@@ -1,9 +1,9 @@
-import { fieldsWithNul } from './validation.pipe.js';
+import { unstorableStrings } from './validation.pipe.js';
 
-describe('fieldsWithNul', () => {
+describe('unstorableStrings', () => {
   it('names every string field holding U+0000, nested ones by their path', () => {
     expect(
-      fieldsWithNul({
+      unstorableStrings({
         name: 'a\u0000b',
         ok: 'fine',
         address: { city: '\u0000' },
@@ -16,8 +16,16 @@ describe('fieldsWithNul', () => {
     ]);
   });
 
+  it('names strings that are not well-formed Unicode (a lone surrogate would be stored as U+FFFD)', () => {
+    expect(unstorableStrings({ name: 'a\ud800b', ok: '\ud83d\ude00' })).toEqual([
+      { field: 'name', message: 'name must be well-formed Unicode (no lone surrogates)' },
+    ]);
+  });
+
   it('passes clean values, numbers, null and the escaped text "\\u0000"', () => {
-    expect(fieldsWithNul({ a: 'plain', b: 1, c: null, d: '\\u0000', e: { f: true } })).toEqual([]);
-    expect(fieldsWithNul(undefined)).toEqual([]);
+    expect(unstorableStrings({ a: 'plain', b: 1, c: null, d: '\\u0000', e: { f: true } })).toEqual(
+      [],
+    );
+    expect(unstorableStrings(undefined)).toEqual([]);
   });
 });

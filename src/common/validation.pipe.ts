@@ -17,20 +17,25 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
 }
 
 /**
- * Fields whose string value holds a NUL character (U+0000), with their paths. PostgreSQL cannot store
- * NUL in text ("invalid byte sequence for encoding UTF8: 0x00"), so without this check any string
- * field of any DTO would turn such a value into a 500 at the INSERT.
+ * String fields PostgreSQL would refuse or silently change, with their paths: a NUL character (U+0000)
+ * fails the INSERT ("invalid byte sequence for encoding UTF8: 0x00"), so any string field of any DTO
+ * turned it into a 500; a lone UTF-16 surrogate (not well-formed Unicode) is stored as U+FFFD, so the
+ * row no longer holds what the client sent.
  */
-export function fieldsWithNul(value: unknown, parent = '', depth = 0): FieldError[] {
+export function unstorableStrings(value: unknown, parent = '', depth = 0): FieldError[] {
   if (typeof value === 'string') {
-    return value.includes('\u0000')
-      ? [{ field: parent, message: `${parent} must not contain NUL characters (\\u0000)` }]
-      : [];
+    if (value.includes('\u0000'))
+      return [{ field: parent, message: `${parent} must not contain NUL characters (\\u0000)` }];
+    if (!value.isWellFormed())
+      return [
+        { field: parent, message: `${parent} must be well-formed Unicode (no lone surrogates)` },
+      ];
+    return [];
   }
   // Bodies are small and already parsed; the depth bound only guards against a pathological nesting.
   if (value === null || typeof value !== 'object' || depth > 8) return [];
   return Object.entries(value).flatMap(([key, child]) =>
-    fieldsWithNul(child, parent ? `${parent}.${key}` : key, depth + 1),
+    unstorableStrings(child, parent ? `${parent}.${key}` : key, depth + 1),
   );
 }
 
@@ -39,14 +44,14 @@ const validationFailed = (errors: FieldError[]) =>
 
 /**
  * Nest's ValidationPipe (whitelist, reject unknown fields, convert query strings to the DTO's types)
- * that also refuses NUL characters in any string of a body or query, naming the field.
+ * that also refuses strings PostgreSQL cannot store as sent (see unstorableStrings), naming the field.
  */
 class AppValidationPipe extends ValidationPipe {
   // Not async: on the hot read's path parameters it adds no promise of its own to super's.
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
-      const nul = fieldsWithNul(value);
-      if (nul.length > 0) throw validationFailed(nul);
+      const unstorable = unstorableStrings(value);
+      if (unstorable.length > 0) throw validationFailed(unstorable);
     }
     return super.transform(value, metadata);
   }

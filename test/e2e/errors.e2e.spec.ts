@@ -103,6 +103,15 @@ describe('error responses', () => {
         }),
         'name',
       ],
+      // Answered 200 before, with U+FFFD stored in place of what was sent.
+      [
+        'a lone surrogate in a user name',
+        call(app.url, 'PATCH', `/users/${user.id}`, {
+          body: { name: 'a\ud800b' },
+          token: user.accessToken,
+        }),
+        'name',
+      ],
       [
         'price cursor out of range',
         call(app.url, 'GET', `/products?sort=price&cursor=${cursor(['price', 1e15, anId])}`),
