@@ -24,6 +24,12 @@ export const loads = {
     script: 'random-get.lua',
     ids: 'all',
   },
+  'get-hot': {
+    title:
+      "GET /products/:id, a random id of the mix's 1,000 each time (the mix without its writes)",
+    script: 'random-get.lua',
+    ids: 'hot',
+  },
   'list-page': {
     title: 'GET /products?limit=20',
     script: 'static.lua',
