@@ -1,4 +1,4 @@
-// Summarises a heap profile from bench/lib/alloc-sampler.cjs: the bytes allocated per function (self)
+// Summarises a heap profile from bench/lib/alloc-sampler.mjs: the bytes allocated per function (self)
 // and, for the app's own code and the libraries it calls, inclusive of everything they call.
 //
 //   node bench/alloc-report.mjs <alloc-<pid>.heapprofile> [top=30]

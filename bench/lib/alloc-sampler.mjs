@@ -1,4 +1,4 @@
-// Allocation sampling for one app process, loaded with `node --require` (see bench/README.md): V8's
+// Allocation sampling for one app process, loaded with `node --import` (see bench/README.md): V8's
 // sampling heap profiler with the objects the GC already collected kept in, so the profile shows where
 // the allocation *rate* comes from (what the scavenges pay for). `--heap-prof` keeps only objects still
 // alive when it stops, which under steady load is mostly startup code.
@@ -6,10 +6,11 @@
 // ALLOC_PROFILE_DIR   where to write alloc-<pid>.heapprofile (required; nothing runs without it)
 // ALLOC_START_MS      wait after start-up before sampling (default 6000: past boot, into the load)
 // ALLOC_SPAN_MS       how long to sample (default 5000)
-'use strict';
-const { Session } = require('node:inspector');
-const { writeFileSync } = require('node:fs');
-const { join } = require('node:path');
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
 
 const dir = process.env.ALLOC_PROFILE_DIR;
 if (dir) {
