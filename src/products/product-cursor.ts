@@ -1,11 +1,10 @@
 import { BadRequestException } from '@nestjs/common';
 import type { SortKey } from './dto/list-products.query.js';
 import type { Product } from './product.entity.js';
+import { PG_INT_MAX } from '../infra/database/pg-limits.js';
 
 /** The position after the last row of a page: its sort value and id (the tie-breaker). Opaque to clients. */
 export type CursorValue = [string | number, string];
-
-const INT4_MAX = 2_147_483_647;
 
 export function encodeCursor(sort: SortKey, product: Product): string {
   const value =
@@ -42,7 +41,7 @@ export function decodeCursor(sort: SortKey, cursor: string): CursorValue {
   // a cursor is client input, and anything else would fail the query with a 500 instead of a 400.
   let position: string | number | undefined;
   if (sort === 'price') {
-    if (Number.isInteger(value) && Math.abs(value as number) <= INT4_MAX)
+    if (Number.isInteger(value) && Math.abs(value as number) <= PG_INT_MAX)
       position = value as number;
   } else if (sort === 'name') {
     if (typeof value === 'string' && !value.includes('\u0000')) position = value;

@@ -1,12 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { QueryInt } from '../../common/query-int.js';
+import { PG_INT_MAX } from '../../infra/database/pg-limits.js';
 
 export const SORT_KEYS = ['createdAt', 'price', 'name'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export const MAX_PAGE_SIZE = 100;
-// price_cents is a PostgreSQL integer: a bound past it would fail the query instead of matching nothing.
-const INT4_MAX = 2_147_483_647;
 
 export class ListProductsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
@@ -40,19 +39,19 @@ export class ListProductsQuery {
   })
   category?: string;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: INT4_MAX, description: 'Cents, inclusive' })
+  @ApiPropertyOptional({ minimum: 0, maximum: PG_INT_MAX, description: 'Cents, inclusive' })
   @IsOptional()
   @QueryInt()
   @IsInt()
   @Min(0)
-  @Max(INT4_MAX)
+  @Max(PG_INT_MAX) // an integer column: past it the query would fail instead of matching nothing
   minPriceCents?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: INT4_MAX, description: 'Cents, inclusive' })
+  @ApiPropertyOptional({ minimum: 0, maximum: PG_INT_MAX, description: 'Cents, inclusive' })
   @IsOptional()
   @QueryInt()
   @IsInt()
   @Min(0)
-  @Max(INT4_MAX)
+  @Max(PG_INT_MAX) // an integer column: past it the query would fail instead of matching nothing
   maxPriceCents?: number;
 }

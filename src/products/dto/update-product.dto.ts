@@ -1,5 +1,6 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
+import { PG_INT_MAX } from '../../infra/database/pg-limits.js';
 import { CreateProductDto } from './create-product.dto.js';
 
 // skipNullProperties: false: a field may be left out, but null is validated (and refused), not skipped.
@@ -8,10 +9,10 @@ export class UpdateProductDto extends PartialType(CreateProductDto, { skipNullPr
     description: 'The version you read; the update is refused with 409 if it changed since',
     example: 1,
     minimum: 1,
-    maximum: 2_147_483_647,
+    maximum: PG_INT_MAX,
   })
   @IsInt()
   @Min(1)
-  @Max(2_147_483_647) // the column is a PostgreSQL integer
+  @Max(PG_INT_MAX) // the column is a PostgreSQL integer
   version: number;
 }

@@ -1,4 +1,5 @@
 import type { CsvRecord } from './csv-records.js';
+import { PG_INT_MAX } from '../../infra/database/pg-limits.js';
 
 /** Columns of an import file, by header name; any order, extra columns ignored. */
 export const REQUIRED_COLUMNS = ['sku', 'name', 'category', 'price_cents'] as const;
@@ -17,7 +18,6 @@ export interface ProductRow {
 export type ColumnIndex = Partial<Record<Column, number>>;
 
 const SKU = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$/;
-const INT32_MAX = 2_147_483_647;
 const WHOLE = /^\d+$/;
 
 /** Reads the header; throws with a message naming what is missing. */
@@ -64,10 +64,10 @@ export function toProductRow(
   if (category.length < 1 || category.length > 60)
     problems.push('category: must be 1-60 characters');
   const price = get('price_cents') ?? '';
-  if (!WHOLE.test(price) || Number(price) > INT32_MAX)
+  if (!WHOLE.test(price) || Number(price) > PG_INT_MAX)
     problems.push('price_cents: must be a whole number of cents from 0 to 2147483647');
   const stockText = get('stock') || '0';
-  if (!WHOLE.test(stockText) || Number(stockText) > INT32_MAX)
+  if (!WHOLE.test(stockText) || Number(stockText) > PG_INT_MAX)
     problems.push('stock: must be a whole number from 0 to 2147483647');
   const description = get('description') ?? '';
   if (description.length > 10_000) problems.push('description: must be at most 10000 characters');
