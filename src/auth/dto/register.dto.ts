@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { NotBlank } from '../../common/not-blank.js';
 
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
@@ -15,5 +16,6 @@ export class RegisterDto {
   @ApiProperty({ example: 'Ada Lovelace', maxLength: 100 })
   @IsString()
   @Length(1, 100)
+  @NotBlank()
   name: string;
 }

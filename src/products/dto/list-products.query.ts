@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { QueryInt } from '../../common/query-int.js';
 import { PG_INT_MAX } from '../../infra/database/pg-limits.js';
+import { CATEGORY_PATTERN, CATEGORY_RULE } from './create-product.dto.js';
 
 export const SORT_KEYS = ['createdAt', 'price', 'name'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -34,9 +35,7 @@ export class ListProductsQuery {
 
   @ApiPropertyOptional({ example: 'kitchen' })
   @IsOptional()
-  @Matches(/^[a-z0-9-]{1,60}$/, {
-    message: 'category must be 1-60 lower-case letters, digits or dashes',
-  })
+  @Matches(CATEGORY_PATTERN, { message: `category ${CATEGORY_RULE}` })
   category?: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: PG_INT_MAX, description: 'Cents, inclusive' })

@@ -34,9 +34,18 @@ describe('product import rows', () => {
 
   it('refuses NUL characters, which PostgreSQL cannot store in text, naming each column', () => {
     expect(row(['A-1', 'C\u0000up', 'kit\u0000chen', '250', '', 'a\u0000'])).toBe(
-      'name: must not contain NUL characters; category: must not contain NUL characters; ' +
-        'description: must not contain NUL characters',
+      'category: must be 1-60 lower-case letters, digits or dashes; ' +
+        'name: must not contain NUL characters; description: must not contain NUL characters',
     );
+  });
+
+  it("holds categories to the API's rule, so an imported one works as a ?category= filter", () => {
+    expect(row(['A-1', 'Cup', 'Kitchen Stuff', '250', '', ''])).toBe(
+      'category: must be 1-60 lower-case letters, digits or dashes',
+    );
+    expect(row(['A-1', 'Cup', 'kitchen-stuff', '250', '', ''])).toMatchObject({
+      category: 'kitchen-stuff',
+    });
   });
 
   it('reports a wrong field count and passes on reader errors', () => {

@@ -1,3 +1,4 @@
+import { CATEGORY_PATTERN, CATEGORY_RULE } from '../dto/create-product.dto.js';
 import type { CsvRecord } from './csv-records.js';
 import { PG_INT_MAX } from '../../infra/database/pg-limits.js';
 
@@ -61,8 +62,8 @@ export function toProductRow(
   const name = get('name') ?? '';
   if (name.length < 1 || name.length > 200) problems.push('name: must be 1-200 characters');
   const category = get('category') ?? '';
-  if (category.length < 1 || category.length > 60)
-    problems.push('category: must be 1-60 characters');
+  // The API's rule: an imported category must work as a `?category=` filter, like a created one.
+  if (!CATEGORY_PATTERN.test(category)) problems.push(`category: ${CATEGORY_RULE}`);
   const price = get('price_cents') ?? '';
   if (!WHOLE.test(price) || Number(price) > PG_INT_MAX)
     problems.push('price_cents: must be a whole number of cents from 0 to 2147483647');
@@ -74,7 +75,6 @@ export function toProductRow(
   // PostgreSQL cannot store NUL in text: one such field would fail the whole batch's INSERT, every retry.
   for (const [column, text] of [
     ['name', name],
-    ['category', category],
     ['description', description],
   ])
     if (text.includes('\u0000')) problems.push(`${column}: must not contain NUL characters`);

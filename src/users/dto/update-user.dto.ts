@@ -2,12 +2,14 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { Omittable } from '../../common/omittable.js';
 import { ROLES, type Role } from '../user.entity.js';
+import { NotBlank } from '../../common/not-blank.js';
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'Ada King' })
   @Omittable()
   @IsString()
   @Length(1, 100)
+  @NotBlank()
   name?: string;
 
   @ApiPropertyOptional({ example: 'ada@example.com' })
