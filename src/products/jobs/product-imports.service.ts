@@ -110,9 +110,12 @@ export class ProductImportsService {
     let attempts = 0;
     let percent = row.status === 'completed' ? 100 : 0;
     try {
+      // State first, then the job: read the other way round, a job that failed in between showed
+      // `failed` with the attempt count from before it (0), as a CI run caught.
+      const state = await this.queues.run(IMPORT_JOB.queue, (queue) => queue.getJobState(id));
       const job = await this.queues.run(IMPORT_JOB.queue, (queue) => queue.getJob(id));
       if (job) {
-        jobState = await job.getState();
+        jobState = state === 'unknown' ? await job.getState() : state;
         attempts = job.attemptsMade;
         const progress = job.progress as Partial<ImportProgress> | number;
         if (typeof progress === 'object' && typeof progress.percent === 'number') {
