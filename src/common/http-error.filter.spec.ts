@@ -77,6 +77,10 @@ describe('toErrorBody: a value the database refuses is a 400, never a 500', () =
       pgError('22001', 'value too long for type character varying(200)'),
     ],
     [
+      'a timestamp PostgreSQL reads as a bad time zone (22009)',
+      pgError('22009', 'time zone displacement out of range: "-005000-01-01T00:00:00.000Z"'),
+    ],
+    [
       'a null for a NOT NULL column (23502)',
       pgError(
         '23502',

@@ -20,10 +20,10 @@ export interface ErrorBody {
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_STATEMENT_TIMEOUT = '57014';
 // SQLSTATE data exceptions a client value causes: too long (22001), out of range (22003), a bad date
-// or time (22007, 22008), NUL or a byte the encoding refuses (22021, 22P05), bad syntax for the type
+// or time (22007, 22008, 22009: PostgreSQL reads "-005000-01-01T00:00:00Z" as a bad time zone), NUL or a byte the encoding refuses (22021, 22P05), bad syntax for the type
 // (22P02), and a null for a NOT NULL column (23502). DTOs and cursors check for these first; this is the
 // net for a field that forgot to.
-const PG_BAD_VALUE = /^(22001|22003|22007|22008|22021|22P02|22P05|23502)$/;
+const PG_BAD_VALUE = /^(22001|22003|22007|22008|22009|22021|22P02|22P05|23502)$/;
 // pg's own query_timeout: the server did not answer at all (it is hung, or the network drops packets).
 const PG_CLIENT_QUERY_TIMEOUT = 'Query read timeout';
 // The database cannot be reached or is going away: connection refused or reset, SQLSTATE class 08

@@ -37,8 +37,9 @@ export function decodeCursor(sort: SortKey, cursor: string): CursorValue {
   )
     throw invalid();
   const [, value, id] = parsed as [SortKey, unknown, string];
-  // Only values the column can hold (a PostgreSQL integer, text without NUL, a timestamp in ISO form):
-  // a cursor is client input, and anything else would fail the query with a 500 instead of a 400.
+  // Only values the column can hold (a PostgreSQL integer, text without NUL, a timestamp in ISO form
+  // with a year of 1-9999, inside PostgreSQL's range): a cursor is client input, and anything else
+  // would fail the query with a 500 instead of a 400.
   let position: string | number | undefined;
   if (sort === 'price') {
     if (Number.isInteger(value) && Math.abs(value as number) <= PG_INT_MAX)
@@ -46,9 +47,9 @@ export function decodeCursor(sort: SortKey, cursor: string): CursorValue {
   } else if (sort === 'name') {
     if (typeof value === 'string' && !value.includes('\u0000')) position = value;
   } else {
-    const time = typeof value === 'string' ? Date.parse(value) : NaN;
-    if (Math.abs(new Date(time).getUTCFullYear() - 2000) < 8000)
-      position = new Date(time).toISOString();
+    const time = new Date(typeof value === 'string' ? Date.parse(value) : NaN);
+    const year = time.getUTCFullYear(); // NaN for an invalid date: fails both bounds
+    if (year >= 1 && year <= 9999) position = time.toISOString();
   }
   if (position === undefined || !/^[0-9a-f-]{36}$/i.test(id)) throw invalid();
   return [position, id];

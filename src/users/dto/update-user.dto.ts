@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsString, Length, MaxLength } from 'class-validator';
+import { NotBlank } from '../../common/not-blank.js';
 import { Omittable } from '../../common/omittable.js';
 import { ROLES, type Role } from '../user.entity.js';
-import { NotBlank } from '../../common/not-blank.js';
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'Ada King' })
