@@ -46,6 +46,17 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     // Idle keep-alive sockets are closed at once on shutdown; busy ones after their reply.
     forceCloseConnections: 'idle',
     keepAliveTimeout: 65_000, // longer than common load balancers' idle timeout (60 s), so they close first
+    // Fastify sets no request deadline by default (Node's own is 300 s), and Node checks its deadlines
+    // only every 30 s: without these, a client that trickles its headers or body holds a socket for as long
+    // as it likes, and enough of them exhaust the server's file descriptors and memory (slowloris).
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(
+        5_000,
+        Math.max(100, Math.round(config.HTTP_HEADERS_TIMEOUT_MS / 4)),
+      ),
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     bufferLogs: true,

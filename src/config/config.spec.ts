@@ -42,6 +42,10 @@ describe('parseConfig', () => {
       { ...valid, DATABASE_MIGRATIONS_RUN: 'maybe' },
       'Invalid configuration: DATABASE_MIGRATIONS_RUN must be true or false',
     ],
+    [
+      { ...valid, HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' },
+      'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (10000)',
+    ],
   ])('names the bad variable: %j', (env, expected) => {
     expect(problem(env as Record<string, string>)).toContain(expected);
   });

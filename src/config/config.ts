@@ -33,6 +33,11 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
   const production = env.NODE_ENV === 'production';
   if (production && !env.JWT_SECRET)
     throw new ConfigError('JWT_SECRET', 'is required in production');
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS)
+    throw new ConfigError(
+      'HTTP_HEADERS_TIMEOUT_MS',
+      `must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
   return {
     ...env,
     JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET,

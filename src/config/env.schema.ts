@@ -30,6 +30,10 @@ export const envSchema = z.object({
   REQUEST_LOGGING: bool.default(true),
   TRUST_PROXY: z.string().default('false'),
   BODY_LIMIT_BYTES: int(1024).default(1_048_576),
+  // Deadlines for a client to send its headers, and its whole request (a CSV upload included), before it
+  // gets 408 and its socket is closed: a slow client (slowloris) cannot hold connections indefinitely.
+  HTTP_HEADERS_TIMEOUT_MS: int(100).default(15_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100).default(300_000),
   // Mounts /_diagnostics/* (a slow route for drain tests). Never enable it in production.
   ENABLE_DIAGNOSTICS: bool.default(false),
 
