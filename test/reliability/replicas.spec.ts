@@ -15,12 +15,20 @@ import { eventually, sleep } from '../support/wait.js';
 // This suite stops, pauses and delays its replica, so it has a stack of its own.
 const DIR = stackDir('replicas');
 // Writes WAL for 3 s in one transaction: rows, but no commit record until the end.
+// One transaction writing for 3 s with no commit in it. Paced (a short pause after each batch): what is
+// under test is the lag measure, not replay speed, and at full speed a replica sharing two busy cores with
+// the primary, the app and the test does fall 500 ms behind now and then (seen once in a full run: 7 of
+// 53 probes), which the measure rightly reports.
 const LONG_WRITE = `
   DO $$ BEGIN
     WHILE clock_timestamp() < now() + interval '3 seconds' LOOP
       INSERT INTO long_write SELECT generate_series(1, 5000);
+      PERFORM pg_sleep(0.01);
     END LOOP;
   END $$;`;
+// "now - last replayed commit" while replay is behind what was received: the measure ReplayLag replaces.
+const COMMON_LAG = `SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+  ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000, 0) END`;
 const replicaHealth = async (app: AppProcess) =>
   (await json(await fetch(`${app.url}/health/ready`))).details.replicas.replica1 as {
     state: string;
@@ -41,6 +49,8 @@ describe('replica-aware routing against a real streaming replica', () => {
   let admin: string;
   let productId: string;
   const psqlReplica = (sql: string) => services(DIR, 'psql', 'replica', '-c', sql);
+  const psqlReplicaValue = (sql: string) =>
+    services(DIR, 'psql', 'replica', '-At', '-c', sql).trim();
 
   beforeAll(async () => {
     stack = upOwnStack(DIR, 100_000, 10);
@@ -107,9 +117,11 @@ describe('replica-aware routing against a real streaming replica', () => {
     const states = new Map<string, number>();
     let writing = true;
     void write.finally(() => (writing = false)).catch(() => undefined);
+    let commonMeasureMaxMs = 0;
     while (writing) {
       const state = await replicaState(app);
       states.set(state, (states.get(state) ?? 0) + 1);
+      commonMeasureMaxMs = Math.max(commonMeasureMaxMs, Number(psqlReplicaValue(COMMON_LAG)));
       await sleep(50);
     }
     await write;
@@ -123,11 +135,14 @@ describe('replica-aware routing against a real streaming replica', () => {
       10_000,
     );
     console.log(
-      `long write: replica states while it ran ${JSON.stringify([...states])} (threshold 500 ms); ` +
+      `long write: replica states while it ran ${JSON.stringify([...states])} (threshold 500 ms; ` +
+        `the common measure read up to ${Math.round(commonMeasureMaxMs)} ms); ` +
         `${replicaRows()} rows on the replica ${caughtUpInMs} ms after the commit`,
     );
     expect([...states.keys()]).toEqual(['healthy']);
-    expect(states.get('healthy')).toBeGreaterThan(20);
+    expect(states.get('healthy')).toBeGreaterThanOrEqual(10); // it was watched throughout
+    // The control: the common measure, read on the same replica meanwhile, would have dropped it.
+    expect(commonMeasureMaxMs).toBeGreaterThan(500);
   });
 
   it('a replica stopped with -m immediate under reads: 0 failures, ready stays 200, replica back without a restart', async () => {
