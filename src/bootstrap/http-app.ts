@@ -15,6 +15,7 @@ import { RequestLogging } from '../infra/observability/request-logging.js';
 import { apiSecurityHeaders, securityHeaders } from './security-headers.js';
 import { BOARD_PATH, BullBoardMount } from '../admin/bull-board.js';
 import { MultipartSupport } from '../products/jobs/product-jobs.module.js';
+import { enableCors } from './cors.js';
 import { setupOpenApi } from './openapi.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -63,6 +64,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   });
   const lifecycle = app.get(Lifecycle);
   const fastify = adapter.getInstance();
+  enableCors(app, config);
   // Pages (the docs UI and the queue dashboard, whose assets are all served from here) get helmet's full
   // set. JSON responses get the headers that protect an API response (OWASP REST Security Cheat Sheet):
   // the rest only act on documents. Setting and checking headers was 7.8-8.0% of a cached read's CPU in

@@ -30,6 +30,14 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...valid, DATABASE_REPLICA_URLS: '' }).DATABASE_REPLICA_URLS).toEqual([]);
   });
 
+  it('parses the CORS origins; none by default', () => {
+    expect(parseConfig(valid).CORS_ORIGINS).toEqual([]);
+    expect(
+      parseConfig({ ...valid, CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' })
+        .CORS_ORIGINS,
+    ).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  });
+
   it.each([
     [{ REDIS_URL: valid.REDIS_URL }, 'Invalid configuration: DATABASE_URL is required'],
     [{ ...valid, PORT: '70000' }, 'Invalid configuration: PORT'],
@@ -41,6 +49,18 @@ describe('parseConfig', () => {
     [
       { ...valid, DATABASE_MIGRATIONS_RUN: 'maybe' },
       'Invalid configuration: DATABASE_MIGRATIONS_RUN must be true or false',
+    ],
+    [
+      { ...valid, CORS_ORIGINS: 'https://app.example.com, app.example.com' },
+      'Invalid configuration: CORS_ORIGINS must be * or origins like https://app.example.com',
+    ],
+    [
+      { ...valid, CORS_ORIGINS: 'https://app.example.com/login' },
+      'Invalid configuration: CORS_ORIGINS must be * or origins like https://app.example.com',
+    ],
+    [
+      { ...valid, CORS_ORIGINS: '*,https://app.example.com' },
+      'Invalid configuration: CORS_ORIGINS is either * or a list of origins, not both',
     ],
     [
       { ...valid, HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' },

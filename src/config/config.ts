@@ -38,6 +38,8 @@ export function parseConfig(source: NodeJS.ProcessEnv): AppConfig {
       'HTTP_HEADERS_TIMEOUT_MS',
       `must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`,
     );
+  if (env.CORS_ORIGINS.includes('*') && env.CORS_ORIGINS.length > 1)
+    throw new ConfigError('CORS_ORIGINS', 'is either * or a list of origins, not both');
   return {
     ...env,
     JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET,

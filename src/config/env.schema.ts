@@ -18,6 +18,16 @@ const redisUrl = z
   .url('must be a URL like redis://host:6379')
   .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://');
 
+/** An origin as browsers send it: scheme, host and port only, e.g. https://app.example.com:8443. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -34,6 +44,27 @@ export const envSchema = z.object({
   // gets 408 and its socket is closed: a slow client (slowloris) cannot hold connections indefinitely.
   HTTP_HEADERS_TIMEOUT_MS: int(100).default(15_000),
   HTTP_REQUEST_TIMEOUT_MS: int(100).default(300_000),
+  // Browser origins allowed to call the API (CORS): a comma list like https://app.example.com, or * for any.
+  // Empty (the default) sends no CORS headers, so only same-origin pages and non-browser clients can call.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine(
+            (v) => v === '*' || isOrigin(v),
+            'must be * or origins like https://app.example.com (scheme and host, no path)',
+          ),
+      ),
+    ),
   // Mounts /_diagnostics/* (a slow route for drain tests). Never enable it in production.
   ENABLE_DIAGNOSTICS: bool.default(false),
 
