@@ -54,6 +54,40 @@ describe('two-tier cache across 2 cluster workers', () => {
     expect(metrics).toMatch(/^cache_invalidations_unacknowledged_total 0$/m);
   });
 
+  it('a cached list page is retired in the other worker too when a product on it changes: 200 tries', async () => {
+    const category = `cluster-${Date.now()}`;
+    const created = await call(app.url, 'POST', '/products', {
+      token: admin,
+      body: { name: 'p0', category, priceCents: 100 },
+    });
+    const path = `/products?category=${category}&limit=5`;
+    let version = created.body.version;
+    let stale = 0;
+    const servedBy = new Set<string>();
+    for (let i = 1; i <= 200; i++) {
+      const warm = await Promise.all([
+        call(app.url, 'GET', path, { headers: fresh }),
+        call(app.url, 'GET', path, { headers: fresh }),
+      ]);
+      warm.forEach((r) => servedBy.add(r.headers.get('x-pid')!));
+      const written = await call(app.url, 'PATCH', `/products/${created.body.id}`, {
+        token: admin,
+        body: { name: `p${i}`, version },
+        headers: fresh,
+      });
+      expect(written.status).toBe(200);
+      version = written.body.version;
+      const reads = await Promise.all([
+        call(app.url, 'GET', path, { headers: fresh }),
+        call(app.url, 'GET', path, { headers: fresh }),
+      ]);
+      stale += reads.filter((r) => r.body.items[0]?.name !== `p${i}`).length;
+    }
+    console.log(`list pages: 400 reads after 200 updates, ${stale} stale`);
+    expect(servedBy.size).toBe(2);
+    expect(stale).toBe(0);
+  });
+
   it('100 concurrent GETs of a cold key: one database query per process at most', async () => {
     const created = await call(app.url, 'POST', '/products', {
       token: admin,

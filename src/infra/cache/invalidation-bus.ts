@@ -6,6 +6,27 @@ import { RedisFactory } from '../redis/redis.factory.js';
 
 const CHANNEL = 'cache:invalidate';
 const ackChannel = (processId: string) => `cache:ack:${processId}`;
+/** The Redis counter of a cache tag's version. */
+export const tagKey = (tag: string) => `ctag:${tag}`;
+
+// A write's tag bumps and its PUBLISH in one round trip: they were two (or more) commands in a row on
+// every write, each with its own timer, parse and event-loop turn. The message is the JSON the caller
+// built up to its tags object; the script appends each tag's new version and closes it.
+// KEYS: tag counters. ARGV[1]: channel; ARGV[2]: message prefix; ARGV[3..]: the tags as JSON strings.
+// Returns { receivers, version of KEYS[1], ... }.
+const BUMP_AND_PUBLISH = `
+local result, fields = {0}, {}
+for i, key in ipairs(KEYS) do
+  local version = redis.call('INCR', key)
+  result[i + 1] = version
+  fields[i] = ARGV[i + 2] .. ':' .. version
+end
+result[1] = redis.call('PUBLISH', ARGV[1], ARGV[2] .. table.concat(fields, ',') .. '}}')
+return result`;
+
+type BusClient = Redis & {
+  bumpAndPublish(...keysThenArgs: Array<string | number>): Promise<number[]>;
+};
 
 export interface Invalidation {
   keys: string[];
@@ -43,6 +64,7 @@ export class InvalidationBus implements OnModuleInit, OnApplicationShutdown {
     private readonly redis: GuardedRedis,
   ) {
     this.subscriber = factory.create('subscriber');
+    redis.client.defineCommand('bumpAndPublish', { lua: BUMP_AND_PUBLISH });
   }
 
   /** True while invalidations from other processes can reach this one. */
@@ -87,31 +109,42 @@ export class InvalidationBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Publishes an invalidation and resolves once every subscriber applied it, or after `timeoutMs`.
-   * Returns whether all acknowledged.
+   * Bumps the version of each tag, publishes the invalidation of `keys` and those versions, and resolves
+   * once every subscriber applied it, or after `timeoutMs`. Says whether all acknowledged, and the tags'
+   * new versions (null when Redis did not answer: nothing was published either).
    */
-  async publish(invalidation: Invalidation, timeoutMs: number): Promise<boolean> {
-    const message: Message = { ...invalidation, id: randomUUID(), origin: this.processId };
+  async publish(
+    keys: string[],
+    tags: string[],
+    timeoutMs: number,
+  ): Promise<{ acknowledged: boolean; tagVersions: Record<string, number> | null }> {
+    const id = randomUUID();
+    const prefix = `${JSON.stringify({ id, origin: this.processId, keys }).slice(0, -1)},"tags":{`;
     let timer: NodeJS.Timeout | undefined;
     const acked = new Promise<boolean>((resolve) => {
-      this.pendingAcks.set(message.id, {
-        needed: Infinity,
-        received: 0,
-        done: () => resolve(true),
-      });
+      this.pendingAcks.set(id, { needed: Infinity, received: 0, done: () => resolve(true) });
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
     try {
-      const receivers = await this.redis.run((r) => r.publish(CHANNEL, JSON.stringify(message)));
-      const pending = this.pendingAcks.get(message.id)!;
+      const [receivers, ...versions] = await this.redis.run((r) =>
+        (r as BusClient).bumpAndPublish(
+          tags.length,
+          ...tags.map(tagKey),
+          CHANNEL,
+          prefix,
+          ...tags.map((tag) => JSON.stringify(tag)),
+        ),
+      );
+      const tagVersions = Object.fromEntries(tags.map((tag, i) => [tag, Number(versions[i])]));
+      const pending = this.pendingAcks.get(id)!;
       pending.needed = receivers;
       if (pending.received >= receivers) pending.done();
-      return await acked;
+      return { acknowledged: await acked, tagVersions };
     } catch {
-      return false;
+      return { acknowledged: false, tagVersions: null };
     } finally {
       clearTimeout(timer);
-      this.pendingAcks.delete(message.id);
+      this.pendingAcks.delete(id);
     }
   }
 

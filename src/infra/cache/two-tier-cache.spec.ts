@@ -12,7 +12,6 @@ function cacheWithFakes() {
     get: async (key: string) => l2.get(key) ?? null,
     set: async (key: string, value: string) => void l2.set(key, value),
     del: async (...keys: string[]) => keys.forEach((key) => l2.delete(key)),
-    incr: async () => 1,
   };
   const redis = {
     healthy: true,
@@ -20,11 +19,16 @@ function cacheWithFakes() {
     onRecovery: () => undefined,
   } as unknown as GuardedRedis;
   let deliver: (invalidation: Invalidation) => void = () => undefined;
+  let tagVersion = 0;
   const bus = {
     listening: true,
     onInvalidation: (handler: typeof deliver) => (deliver = handler),
     onReconnect: () => undefined,
-    publish: async (invalidation: Invalidation) => (deliver(invalidation), true),
+    publish: async (keys: string[], tags: string[]) => {
+      const tagVersions = Object.fromEntries(tags.map((tag) => [tag, ++tagVersion]));
+      deliver({ keys, tags: tagVersions });
+      return { acknowledged: true, tagVersions };
+    },
   } as unknown as InvalidationBus;
   const config = {
     CACHE_ENABLED: true,

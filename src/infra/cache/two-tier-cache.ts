@@ -5,12 +5,11 @@ import { requestContext } from '../../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { GuardedRedis } from '../redis/guarded-redis.js';
-import { InvalidationBus } from './invalidation-bus.js';
+import { InvalidationBus, tagKey } from './invalidation-bus.js';
 
 // Negative results are cached too (a burst of requests for a missing id must not each hit the database).
 const NOT_FOUND = '\u0000nf';
 const L2_PREFIX = 'c:'; // the cache's namespace in a Redis it shares with BullMQ: never FLUSHDB
-const TAG_PREFIX = 'ctag:';
 
 export interface LoadOptions {
   ttlMs?: number;
@@ -148,7 +147,7 @@ export class TwoTierCache {
     const known = this.tagVersions.get(tag);
     if (known !== undefined && this.bus.listening) return known;
     try {
-      const stored = await this.redis.run((r) => r.get(TAG_PREFIX + tag));
+      const stored = await this.redis.run((r) => r.get(tagKey(tag)));
       const version = Number(stored ?? 0);
       this.tagVersions.set(tag, Math.max(version, this.tagVersions.get(tag) ?? 0));
       return this.tagVersions.get(tag)!;
@@ -162,18 +161,20 @@ export class TwoTierCache {
    * so call it after the write commits and before answering.
    */
   async invalidate(keys: string[], tags: string[] = []): Promise<void> {
-    const tagVersions: Record<string, number> = {};
-    for (const tag of tags) {
-      const next = await this.redis
-        .run((r) => r.incr(TAG_PREFIX + tag))
-        .catch(() => (this.tagVersions.get(tag) ?? 0) + 1);
-      tagVersions[tag] = next;
-    }
-    this.apply(keys, tagVersions);
-    const acknowledged = await this.bus.publish(
-      { keys, tags: tagVersions },
+    // This process drops its copies first; the others when the message reaches them.
+    this.apply(keys, {});
+    const { acknowledged, tagVersions } = await this.bus.publish(
+      keys,
+      tags,
       this.config.CACHE_INVALIDATION_ACK_TIMEOUT_MS,
     );
+    // Without Redis the tags still move on here, so this process stops serving their old entries.
+    if (tags.length)
+      this.apply(
+        [],
+        tagVersions ??
+          Object.fromEntries(tags.map((tag) => [tag, (this.tagVersions.get(tag) ?? 0) + 1])),
+      );
     if (!acknowledged) {
       this.unacknowledged.inc();
       this.logger.warn(
