@@ -18,6 +18,19 @@ const redisUrl = z
   .url('must be a URL like redis://host:6379')
   .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://');
 
+/** A comma-separated list (blanks dropped), each item checked by `item`; empty when unset. */
+const commaList = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
 /** An origin as browsers send it: scheme, host and port only, e.g. https://app.example.com:8443. */
 function isOrigin(value: string): boolean {
   try {
@@ -46,39 +59,19 @@ export const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(100).default(300_000),
   // Browser origins allowed to call the API (CORS): a comma list like https://app.example.com, or * for any.
   // Empty (the default) sends no CORS headers, so only same-origin pages and non-browser clients can call.
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z
-          .string()
-          .refine(
-            (v) => v === '*' || isOrigin(v),
-            'must be * or origins like https://app.example.com (scheme and host, no path)',
-          ),
+  CORS_ORIGINS: commaList(
+    z
+      .string()
+      .refine(
+        (v) => v === '*' || isOrigin(v),
+        'must be * or origins like https://app.example.com (scheme and host, no path)',
       ),
-    ),
+  ),
   // Mounts /_diagnostics/* (a slow route for drain tests). Never enable it in production.
   ENABLE_DIAGNOSTICS: bool.default(false),
 
   DATABASE_URL: postgresUrl,
-  DATABASE_REPLICA_URLS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(postgresUrl)),
+  DATABASE_REPLICA_URLS: commaList(postgresUrl),
   DATABASE_POOL_SIZE: int(1, 500).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: int(100).default(5_000),
   DATABASE_CONNECT_TIMEOUT_MS: int(100).default(2_000),

@@ -14,6 +14,12 @@ describe('two-tier cache across 2 cluster workers', () => {
     admin = (await adminLogin(app.url)).accessToken;
   });
   afterAll(() => app.stop());
+  /** Two concurrent reads on new connections: one per worker. */
+  const readTwice = (path: string) =>
+    Promise.all([
+      call(app.url, 'GET', path, { headers: fresh }),
+      call(app.url, 'GET', path, { headers: fresh }),
+    ]);
 
   it('an update through one worker is never served stale by the other: 1,000 tries', async () => {
     const created = await call(app.url, 'POST', '/products', {
@@ -26,10 +32,7 @@ describe('two-tier cache across 2 cluster workers', () => {
     const servedBy = new Set<string>();
     for (let i = 1; i <= 1_000; i++) {
       // Both workers hold the previous value in their in-process cache before each write.
-      const warm = await Promise.all([
-        call(app.url, 'GET', path, { headers: fresh }),
-        call(app.url, 'GET', path, { headers: fresh }),
-      ]);
+      const warm = await readTwice(path);
       warm.forEach((r) => servedBy.add(r.headers.get('x-pid')!));
       const written = await call(app.url, 'PATCH', path, {
         token: admin,
@@ -38,10 +41,7 @@ describe('two-tier cache across 2 cluster workers', () => {
       });
       expect(written.status).toBe(200);
       version = written.body.version;
-      const reads = await Promise.all([
-        call(app.url, 'GET', path, { headers: fresh }),
-        call(app.url, 'GET', path, { headers: fresh }),
-      ]);
+      const reads = await readTwice(path);
       stale += reads.filter((r) => r.body.name !== `v${i}`).length;
     }
     console.log(
@@ -65,10 +65,7 @@ describe('two-tier cache across 2 cluster workers', () => {
     let stale = 0;
     const servedBy = new Set<string>();
     for (let i = 1; i <= 200; i++) {
-      const warm = await Promise.all([
-        call(app.url, 'GET', path, { headers: fresh }),
-        call(app.url, 'GET', path, { headers: fresh }),
-      ]);
+      const warm = await readTwice(path);
       warm.forEach((r) => servedBy.add(r.headers.get('x-pid')!));
       const written = await call(app.url, 'PATCH', `/products/${created.body.id}`, {
         token: admin,
@@ -77,10 +74,7 @@ describe('two-tier cache across 2 cluster workers', () => {
       });
       expect(written.status).toBe(200);
       version = written.body.version;
-      const reads = await Promise.all([
-        call(app.url, 'GET', path, { headers: fresh }),
-        call(app.url, 'GET', path, { headers: fresh }),
-      ]);
+      const reads = await readTwice(path);
       stale += reads.filter((r) => r.body.items[0]?.name !== `p${i}`).length;
     }
     console.log(`list pages: 400 reads after 200 updates, ${stale} stale`);
