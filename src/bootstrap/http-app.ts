@@ -16,6 +16,7 @@ import { apiSecurityHeaders, securityHeaders } from './security-headers.js';
 import { BOARD_PATH, BullBoardMount } from '../admin/bull-board.js';
 import { MultipartSupport } from '../products/jobs/product-jobs.module.js';
 import { enableCors } from './cors.js';
+import { type RouterErrorListener, routerErrorHandler } from './router-errors.js';
 import { setupOpenApi } from './openapi.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -38,7 +39,11 @@ function trustProxy(value: string): boolean | string {
 
 /** Builds the HTTP application: Fastify, security headers, validation, error shape, request ids. */
 export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const apiHeaders = apiSecurityHeaders();
+  // The router's errors are answered before Nest exists; they are counted and logged once it does.
+  const routerErrors: { after?: RouterErrorListener } = {};
   const adapter = new FastifyAdapter({
+    frameworkErrors: routerErrorHandler(apiHeaders, routerErrors),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: trustProxy(config.TRUST_PROXY),
     genReqId: requestIdFor,
@@ -78,7 +83,6 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
       },
     },
   });
-  const apiHeaders = apiSecurityHeaders();
   const isPage = (url: string) => url.startsWith('/docs') || url.startsWith(BOARD_PATH);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(isPage(request.url) ? pageHeaders : apiHeaders);
@@ -96,6 +100,11 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   // Before app.init() registers the routes: each route gets its own duration hook.
   app.get(HttpMetrics).instrument(fastify);
   app.get(RequestLogging).instrument(fastify);
+  const [metrics, logging] = [app.get(HttpMetrics), app.get(RequestLogging)];
+  routerErrors.after = (request, reply) => {
+    metrics.observeUnrouted(request, reply);
+    logging.logUnrouted(request, reply);
+  };
   if (config.ENABLE_DIAGNOSTICS) {
     // Lets tests assert how many queries a request ran (one per page, one per cold key) and where reads went.
     fastify.addHook('onSend', (request, reply, payload, done) => {

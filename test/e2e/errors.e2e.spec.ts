@@ -1,5 +1,6 @@
 import { adminLogin, call, type Json, newUser } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
+import { sample, scrape } from '../support/metrics.js';
 import { sharedStackEnv } from '../support/stack.js';
 
 /** Every error has the same JSON shape with the request id; nothing internal leaks. */
@@ -51,6 +52,29 @@ describe('error responses', () => {
     const response = await call(app.url, 'DELETE', '/nothing/here');
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject(shape(404));
+  });
+
+  it("the router's own refusals (a bad escape, an over-long parameter): our shape and headers, counted, the path not echoed", async () => {
+    const series = (status: number) =>
+      `http_request_duration_seconds_count{method="GET",route="unmatched",status_code="${status}"}`;
+    const before = await scrape(app);
+    const cases = [
+      ['/products/%ZZ', 400],
+      [`/products/${'a'.repeat(5_000)}`, 414],
+    ] as const;
+    for (const [path, status] of cases) {
+      const requestId = `router-${status}`;
+      const response = await call(app.url, 'GET', path, { headers: { 'x-request-id': requestId } });
+      expect(response.status).toBe(status);
+      // Fastify's own answer had a `code`, no request id, none of the security headers, and the whole path.
+      expect(response.body).toEqual({ ...shape(status), requestId });
+      expect(response.headers.get('x-request-id')).toBe(requestId);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(JSON.stringify(response.body).length).toBeLessThan(300);
+    }
+    const after = await scrape(app);
+    for (const [, status] of cases)
+      expect((sample(after, series(status)) ?? 0) - (sample(before, series(status)) ?? 0)).toBe(1);
   });
 
   it('a missing row: 404; a malformed id: 400 naming the parameter', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyInstance, onResponseHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import { appendOnResponse } from './route-hooks.js';
 import { Metrics } from './metrics.js';
 import { RouteDurationHistogram } from './route-duration-histogram.js';
@@ -34,15 +34,18 @@ export class HttpMetrics {
       appendOnResponse(route, hook);
     });
     fastify.addHook('onResponse', (request, reply, done) => {
-      if (request.is404) {
-        duration.observe(
-          request.method,
-          UNMATCHED_ROUTE,
-          reply.statusCode,
-          reply.elapsedTime / 1000,
-        );
-      }
+      if (request.is404) this.observeUnrouted(request, reply);
       done();
     });
+  }
+
+  /** A request that matched no route: a 404, or one the router refused (see bootstrap/router-errors.ts). */
+  observeUnrouted(request: FastifyRequest, reply: FastifyReply): void {
+    this.requestDuration.observe(
+      request.method,
+      UNMATCHED_ROUTE,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   }
 }

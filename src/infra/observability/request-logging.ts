@@ -15,6 +15,8 @@ const isProbe = (route: string) => route.startsWith('/health/');
  */
 @Injectable()
 export class RequestLogging {
+  private log?: (request: FastifyRequest, reply: FastifyReply, route: undefined, field: '') => void;
+
   constructor(
     private readonly logger: PinoLogger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -77,5 +79,11 @@ export class RequestLogging {
       if (request.is404) log(request, reply, undefined, '');
       done();
     });
+    this.log = log;
+  }
+
+  /** A request the router refused before any hook ran (see bootstrap/router-errors.ts), without a route. */
+  logUnrouted(request: FastifyRequest, reply: FastifyReply): void {
+    this.log?.(request, reply, undefined, '');
   }
 }
