@@ -29,14 +29,6 @@ function requestIdFor(req: IncomingMessage): string {
   return id;
 }
 
-/** TRUST_PROXY: true, false, a hop count, or a comma list of proxy addresses/CIDRs. */
-function trustProxy(value: string): boolean | string {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  // Fastify takes a hop count as a number, but its type only names strings.
-  return (/^\d+$/.test(value) ? Number(value) : value) as string;
-}
-
 /** Builds the HTTP application: Fastify, security headers, validation, error shape, request ids. */
 export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
   const apiHeaders = apiSecurityHeaders();
@@ -45,7 +37,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   const adapter = new FastifyAdapter({
     frameworkErrors: routerErrorHandler(apiHeaders, routerErrors),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: trustProxy(config.TRUST_PROXY),
+    trustProxy: config.TRUST_PROXY, // validated in the config: see env.schema.ts
     genReqId: requestIdFor,
     // Keep answering requests on open keep-alive sockets while draining; Node closes them after the reply.
     return503OnClosing: false,

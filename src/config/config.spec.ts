@@ -38,6 +38,14 @@ describe('parseConfig', () => {
     ).toEqual(['https://app.example.com', 'http://localhost:5173']);
   });
 
+  it('TRUST_PROXY: nobody by default; true; or a list of addresses, CIDRs and range names', () => {
+    expect(parseConfig(valid).TRUST_PROXY).toBe(false);
+    expect(parseConfig({ ...valid, TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(
+      parseConfig({ ...valid, TRUST_PROXY: ' uniquelocal, 192.0.2.7 ,fd00::/8' }).TRUST_PROXY,
+    ).toBe('uniquelocal,192.0.2.7,fd00::/8');
+  });
+
   it.each([
     [{ REDIS_URL: valid.REDIS_URL }, 'Invalid configuration: DATABASE_URL is required'],
     [{ ...valid, PORT: '70000' }, 'Invalid configuration: PORT'],
@@ -62,6 +70,15 @@ describe('parseConfig', () => {
       { ...valid, CORS_ORIGINS: '*,https://app.example.com' },
       'Invalid configuration: CORS_ORIGINS is either * or a list of origins, not both',
     ],
+    [
+      { ...valid, TRUST_PROXY: '1' },
+      'Invalid configuration: TRUST_PROXY is a hop count, which Fastify no longer honours',
+    ],
+    [
+      { ...valid, TRUST_PROXY: '10.0.0.0/8, nginx' },
+      'Invalid configuration: TRUST_PROXY must be true, false or a comma list of proxy addresses',
+    ],
+    [{ ...valid, TRUST_PROXY: '10.0.0.0/33' }, 'Invalid configuration: TRUST_PROXY must be'],
     [
       { ...valid, HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' },
       'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (10000)',

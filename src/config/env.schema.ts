@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -41,6 +42,62 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** proxy-addr's names for address ranges, which Fastify's trustProxy accepts in its list. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An address, a CIDR (10.0.0.0/8, fd00::/8) or a range name: one entry of a TRUST_PROXY list. */
+function isProxyEntry(value: string): boolean {
+  if (PROXY_RANGES.includes(value)) return true;
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Whose X-Forwarded-For to believe, so limits count the client and not the proxy: false (nobody, the
+ * default), true (every hop, only where nothing but the proxy can reach the API), or a comma list of
+ * the proxies' addresses, CIDRs and range names (loopback, linklocal, uniquelocal); the client is then
+ * the last address not on the list. Not a hop count: Fastify 5.12.1 stopped honouring one (it cannot
+ * check the peer, GHSA-3m5p-2c4r-xxw2) and trusts nobody instead, so every client behind the proxy would
+ * share the proxy's one rate-limit bucket.
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((v) => v.trim())
+  .superRefine((v, ctx) => {
+    if (v === 'true' || v === 'false') return;
+    if (/^\d+$/.test(v)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'is a hop count, which Fastify no longer honours (it would trust nobody): list the proxies, e.g. uniquelocal or 10.0.0.0/8',
+      });
+      return;
+    }
+    const bad = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => !isProxyEntry(s));
+    if (bad.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be true, false or a comma list of proxy addresses, CIDRs, loopback, linklocal or uniquelocal (not ${bad.map((b) => JSON.stringify(b)).join(', ')})`,
+      });
+  })
+  .transform((v): boolean | string =>
+    v === 'true'
+      ? true
+      : v === 'false'
+        ? false
+        : v
+            .split(',')
+            .map((s) => s.trim())
+            .join(','),
+  );
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -51,7 +108,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // One log line per request; off only to measure its cost or when the load balancer already logs requests.
   REQUEST_LOGGING: bool.default(true),
-  TRUST_PROXY: z.string().default('false'),
+  TRUST_PROXY: trustProxy,
   BODY_LIMIT_BYTES: int(1024).default(1_048_576),
   // Deadlines for a client to send its headers, and its whole request (a CSV upload included), before it
   // gets 408 and its socket is closed: a slow client (slowloris) cannot hold connections indefinitely.

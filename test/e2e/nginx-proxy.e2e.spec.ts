@@ -1,0 +1,196 @@
+// deploy/nginx.conf, run: docker-compose.yml's proxy in front of the built app. The file is used as it
+// is, except for what only a container has: its upstream (the `api` service name) becomes this test's
+// app, it listens on a free local port, and its pid and temporary files go to a scratch directory.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { type AppProcess, freePort, startApp } from '../support/app-process.js';
+import { ROOT, sharedStackEnv } from '../support/stack.js';
+
+const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find(
+  existsSync,
+);
+const withNginx = NGINX ? describe : describe.skip;
+const skipNote = NGINX ? '' : ' [SKIPPED: nginx not found: apt-get install -y nginx-light]';
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * A loopback address of its own (all of 127/8 is local), so the throttler's counters for it start at
+ * zero whatever other suites sent from 127.0.0.1 within the window.
+ */
+const clientAddress = (n: number) => `127.${1 + (process.pid % 250)}.${Date.now() % 250}.${n}`;
+
+/** node:http rather than fetch: fetch decompresses, and the test wants the bytes on the wire. */
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  localAddress?: string,
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, agent: false, localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The config for a local run; throws if a line it replaces is gone, so the test follows the file. */
+function localNginxConfig(source: string, upstream: string, port: number, dir: string) {
+  const replace = (text: string, from: string, to: string) => {
+    if (!text.includes(from)) throw new Error(`deploy/nginx.conf no longer has "${from}"`);
+    return text.replace(from, to);
+  };
+  let conf = replace(source, 'server api:3000;', `server ${upstream};`);
+  conf = replace(conf, 'listen 80;', `listen 127.0.0.1:${port};`);
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((name) => `    ${name}_temp_path ${dir}/${name};`)
+    .join('\n');
+  conf = replace(conf, 'http {', `http {\n${temp}`);
+  return `pid ${dir}/nginx.pid;\n${conf}`;
+}
+
+withNginx(`deploy/nginx.conf in front of the app${skipNote}`, () => {
+  let app: AppProcess;
+  let nginx: ChildProcess;
+  let proxyUrl: string;
+  let nginxOutput = () => '';
+  let dir: string;
+
+  beforeAll(async () => {
+    // docker-compose.yml trusts the private range nginx is on; here nginx connects from 127.0.0.1 (and
+    // the clients come from other loopback addresses). A low limit shows whose address is counted.
+    app = await startApp(sharedStackEnv(), {
+      // A slow Redis command must not open the breaker (the throttler would then fail open).
+      env: {
+        TRUST_PROXY: '127.0.0.1',
+        THROTTLE_LIMIT: '5',
+        THROTTLE_TTL_MS: '60000',
+        REDIS_COMMAND_TIMEOUT_MS: '2000',
+      },
+    });
+    dir = mkdtempSync(join(tmpdir(), 'nginx-'));
+    // Run as root, nginx's workers drop to an unprivileged user that must write its temporary files.
+    spawnSync('chmod', ['0777', dir]);
+    const port = await freePort();
+    const source = readFileSync(join(ROOT, 'deploy/nginx.conf'), 'utf8');
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      localNginxConfig(source, new URL(app.url).host, port, dir),
+    );
+    const args = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'];
+    // The config logs to /dev/stdout and /dev/stderr, as a container wants. Node's stdio pipes are
+    // sockets, which /dev/stdout cannot be opened on (ENXIO): nginx writes to a file instead.
+    const log = join(dir, 'output.log');
+    const output = openSync(log, 'a');
+    const check = spawnSync(NGINX!, [...args, '-t'], { stdio: ['ignore', output, output] });
+    if (check.status !== 0)
+      throw new Error(`nginx -t refused the config:\n${readFileSync(log, 'utf8')}`);
+    nginx = spawn(NGINX!, [...args, '-g', 'daemon off;'], { stdio: ['ignore', output, output] });
+    closeSync(output);
+    nginxOutput = () => readFileSync(log, 'utf8');
+    proxyUrl = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const ok = await get(`${proxyUrl}/nginx-health`).then(
+        (response) => response.status === 200,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`nginx did not answer:\n${nginxOutput()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
+  afterAll(async () => {
+    if (nginx && nginx.exitCode === null) {
+      const exited = new Promise((resolve) => nginx.once('exit', resolve));
+      nginx.kill('SIGQUIT'); // graceful: finish the requests in flight
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await app?.stop();
+  });
+
+  it("passes nginx's request id to the app, which answers with it: one id in both logs", async () => {
+    const response = await get(`${proxyUrl}/health/live`);
+    expect(response.status).toBe(200);
+    const id = String(response.headers['x-request-id']);
+    expect(id).toMatch(/^[0-9a-f]{32}$/); // nginx's $request_id, not one the app made up
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the access log line is written after
+    expect(nginxOutput()).toContain(`rid=${id}`);
+  });
+
+  it('compresses JSON pages, leaves small bodies alone, and If-None-Match still gets a 304', async () => {
+    const path = '/products?limit=50';
+    const client = clientAddress(1);
+    const plain = await get(`${proxyUrl}${path}`, {}, client);
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const gzipped = await get(`${proxyUrl}${path}`, { 'accept-encoding': 'gzip' }, client);
+    expect(gzipped.status).toBe(200);
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(String(gzipped.headers.vary)).toMatch(/accept-encoding/i);
+    expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
+    console.log(
+      `nginx gzip: a ${path} page of ${plain.body.length} bytes sent as ${gzipped.body.length} ` +
+        `(${Math.round((100 * gzipped.body.length) / plain.body.length)}%)`,
+    );
+
+    const etag = String(gzipped.headers.etag);
+    expect(etag).toMatch(/^W\//);
+    const revalidated = await get(
+      `${proxyUrl}${path}`,
+      { 'accept-encoding': 'gzip', 'if-none-match': etag },
+      client,
+    );
+    expect(revalidated.status).toBe(304);
+
+    const problem = await get(
+      `${proxyUrl}/products/not-a-uuid`,
+      { 'accept-encoding': 'gzip' },
+      client,
+    );
+    expect(problem.status).toBe(400);
+    expect(problem.headers['content-encoding']).toBeUndefined(); // under gzip_min_length
+  });
+
+  it('counts the address nginx saw, so a client cannot pick a fresh X-Forwarded-For per request', async () => {
+    const client = clientAddress(2);
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const response = await get(
+        `${proxyUrl}/products?limit=1`,
+        { 'x-forwarded-for': `203.0.113.${i + 1}` },
+        client,
+      );
+      statuses.push(response.status);
+    }
+    // Trusting every hop would give each forged address a limit of its own (eight 200s); trusting
+    // nobody (what TRUST_PROXY=1 became in Fastify 5.12.1) would count nginx's one address for all.
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    const other = await get(`${proxyUrl}/products?limit=1`, {}, clientAddress(3));
+    expect(other.status).toBe(200);
+  });
+});
