@@ -1,7 +1,7 @@
 // deploy/nginx.conf, run: docker-compose.yml's proxy in front of the built app. The file is used as it
 // is, except for what only a container has: its upstream (the `api` service name) becomes this test's
 // app, it listens on a free local port, and its pid and temporary files go to a scratch directory.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -75,12 +75,13 @@ function csvUpload(bytes: number): { body: Buffer; contentType: string } {
 }
 
 /** The config for a local run; throws if a line it replaces is gone, so the test follows the file. */
-function localNginxConfig(source: string, upstream: string, port: number, dir: string) {
+function localNginxConfig(source: string, upstreams: string[], port: number, dir: string) {
   const replace = (text: string, from: string, to: string) => {
     if (!text.includes(from)) throw new Error(`deploy/nginx.conf no longer has "${from}"`);
     return text.replace(from, to);
   };
-  let conf = replace(source, 'server api:3000;', `server ${upstream};`);
+  const servers = upstreams.map((upstream) => `server ${upstream};`).join('\n        ');
+  let conf = replace(source, 'server api:3000;', servers);
   conf = replace(conf, 'listen 80;', `listen 127.0.0.1:${port};`);
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .map((name) => `    ${name}_temp_path ${dir}/${name};`)
@@ -89,12 +90,64 @@ function localNginxConfig(source: string, upstream: string, port: number, dir: s
   return `pid ${dir}/nginx.pid;\n${conf}`;
 }
 
+interface Nginx {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** deploy/nginx.conf in front of these upstreams (host:port), on a free port; ready when it returns. */
+async function startNginx(upstreams: string[]): Promise<Nginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'nginx-'));
+  // Run as root, nginx's workers drop to an unprivileged user that must write its temporary files.
+  spawnSync('chmod', ['0777', dir]);
+  const port = await freePort();
+  const source = readFileSync(join(ROOT, 'deploy/nginx.conf'), 'utf8');
+  writeFileSync(join(dir, 'nginx.conf'), localNginxConfig(source, upstreams, port, dir));
+  const args = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'];
+  // The config logs to /dev/stdout and /dev/stderr, as a container wants. Node's stdio pipes are
+  // sockets, which /dev/stdout cannot be opened on (ENXIO): nginx writes to a file instead.
+  const log = join(dir, 'output.log');
+  const output = openSync(log, 'a');
+  const check = spawnSync(NGINX!, [...args, '-t'], { stdio: ['ignore', output, output] });
+  if (check.status !== 0)
+    throw new Error(`nginx -t refused the config:\n${readFileSync(log, 'utf8')}`);
+  const child = spawn(NGINX!, [...args, '-g', 'daemon off;'], {
+    stdio: ['ignore', output, output],
+  });
+  closeSync(output);
+  const nginx: Nginx = {
+    url: `http://127.0.0.1:${port}`,
+    output: () => readFileSync(log, 'utf8'),
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGQUIT'); // graceful: finish the requests in flight
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await get(`${nginx.url}/nginx-health`).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (ok) return nginx;
+    if (Date.now() > deadline) {
+      await nginx.stop();
+      throw new Error(`nginx did not answer:\n${nginx.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 withNginx(`deploy/nginx.conf in front of the app${skipNote}`, () => {
   let app: AppProcess;
-  let nginx: ChildProcess;
+  let nginx: Nginx;
   let proxyUrl: string;
   let nginxOutput = () => '';
-  let dir: string;
 
   beforeAll(async () => {
     // docker-compose.yml trusts the private range nginx is on; here nginx connects from 127.0.0.1 (and
@@ -110,46 +163,13 @@ withNginx(`deploy/nginx.conf in front of the app${skipNote}`, () => {
         IMPORT_MAX_BYTES: String(12 * 1_048_576),
       },
     });
-    dir = mkdtempSync(join(tmpdir(), 'nginx-'));
-    // Run as root, nginx's workers drop to an unprivileged user that must write its temporary files.
-    spawnSync('chmod', ['0777', dir]);
-    const port = await freePort();
-    const source = readFileSync(join(ROOT, 'deploy/nginx.conf'), 'utf8');
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      localNginxConfig(source, new URL(app.url).host, port, dir),
-    );
-    const args = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'];
-    // The config logs to /dev/stdout and /dev/stderr, as a container wants. Node's stdio pipes are
-    // sockets, which /dev/stdout cannot be opened on (ENXIO): nginx writes to a file instead.
-    const log = join(dir, 'output.log');
-    const output = openSync(log, 'a');
-    const check = spawnSync(NGINX!, [...args, '-t'], { stdio: ['ignore', output, output] });
-    if (check.status !== 0)
-      throw new Error(`nginx -t refused the config:\n${readFileSync(log, 'utf8')}`);
-    nginx = spawn(NGINX!, [...args, '-g', 'daemon off;'], { stdio: ['ignore', output, output] });
-    closeSync(output);
-    nginxOutput = () => readFileSync(log, 'utf8');
-    proxyUrl = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const ok = await get(`${proxyUrl}/nginx-health`).then(
-        (response) => response.status === 200,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`nginx did not answer:\n${nginxOutput()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    nginx = await startNginx([new URL(app.url).host]);
+    proxyUrl = nginx.url;
+    nginxOutput = nginx.output;
   });
 
   afterAll(async () => {
-    if (nginx && nginx.exitCode === null) {
-      const exited = new Promise((resolve) => nginx.once('exit', resolve));
-      nginx.kill('SIGQUIT'); // graceful: finish the requests in flight
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await nginx?.stop();
     await app?.stop();
   });
 
@@ -240,5 +260,86 @@ withNginx(`deploy/nginx.conf in front of the app${skipNote}`, () => {
       statusCode: 413,
       message: `The file is larger than the import limit of ${12 * 1_048_576} bytes`,
     });
+  });
+});
+
+withNginx(`one of two API processes stopping behind deploy/nginx.conf${skipNote}`, () => {
+  let apps: AppProcess[] = [];
+  let nginx: Nginx;
+
+  beforeAll(async () => {
+    // What a rolling update does to compose's nginx: one of its upstreams drains and goes away.
+    apps = await Promise.all(
+      [0, 1].map(() =>
+        startApp(sharedStackEnv(), {
+          env: { TRUST_PROXY: '127.0.0.1', SHUTDOWN_DRAIN_DELAY_MS: '1000' },
+        }),
+      ),
+    );
+    nginx = await startNginx(apps.map((app) => new URL(app.url).host));
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await Promise.all(apps.map((app) => app.stop()));
+  });
+
+  it('reads never fail while one drains and exits under load; a write can, and is counted', async () => {
+    // A write that changes nothing (an unknown refresh token: 401) next to a read. nginx retries a read
+    // that failed on an upstream elsewhere, never a write it has sent. A write it sent at the moment the
+    // stopping process closed its listener and idle connections is reset before any response, and nginx
+    // answers it 502: nginx without active health checks keeps sending to a draining process until it
+    // refuses connections (Kubernetes takes the pod out of its endpoints during the drain instead).
+    const refresh = Buffer.from(JSON.stringify({ refreshToken: 'x'.repeat(40) }));
+    const outcomes = new Map<string, number>();
+    const servedBy = new Set<string>();
+    const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    let stopping = false;
+    const loops = Array.from({ length: 6 }, async (_, loop) => {
+      for (let i = 0; i < 2_000 && !stopping; i++) {
+        const write = (i + loop) % 2 === 0;
+        const response = await (
+          write
+            ? send(
+                'POST',
+                `${nginx.url}/auth/refresh`,
+                { 'content-type': 'application/json' },
+                undefined,
+                refresh,
+              )
+            : get(`${nginx.url}/products?limit=1`)
+        ).catch((error: Error) => ({ status: `error ${error.message}`, headers: {} }) as const);
+        count(`${write ? 'POST' : 'GET'} ${response.status}`);
+        const pid = (response.headers as Record<string, unknown>)['x-pid'];
+        if (pid) servedBy.add(String(pid));
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const victim = apps[1];
+    victim.child.kill('SIGTERM');
+    const { code } = await victim.exited;
+    // Keep going on the one left, then stop.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    stopping = true;
+    await Promise.all(loops);
+    console.log(
+      `nginx, one of 2 upstreams stopped mid-load: ${JSON.stringify([...outcomes].sort())}; ` +
+        `served by ${servedBy.size} processes; the stopped one exited ${code}`,
+    );
+    const resets = nginx
+      .output()
+      .split('\n')
+      .filter((line) =>
+        /(recv\(\) failed \(104|upstream prematurely closed connection).*"POST /.test(line),
+      ).length;
+    expect(code).toBe(0);
+    expect(servedBy.size).toBe(2);
+    const kinds = [...outcomes.keys()];
+    expect(kinds.filter((kind) => kind.startsWith('GET'))).toEqual(['GET 200']);
+    expect(kinds.filter((kind) => kind.startsWith('POST')).sort()).toEqual(
+      outcomes.has('POST 502') ? ['POST 401', 'POST 502'] : ['POST 401'],
+    );
+    // Every 502 is one of those resets, as nginx logged it (not a timeout, a refused connection or a crash).
+    expect(outcomes.get('POST 502') ?? 0).toBe(resets);
   });
 });
