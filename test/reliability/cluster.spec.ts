@@ -40,7 +40,10 @@ describe('cluster supervisor (WEB_CONCURRENCY=2)', () => {
     await new Promise((resolve) => setTimeout(resolve, 500)); // keep the load on the new workers briefly
     restarted = true;
     const result = await load;
-    console.log(`rolling restart: ${result.sent} requests, ${result.failures.length} failed`);
+    console.log(
+      `rolling restart: ${result.sent} requests, ${result.failures.length} failed, ` +
+        `${result.retried.length} sent again after their keep-alive connection closed unanswered`,
+    );
     expect(result.failures).toEqual([]);
     expect(result.sent).toBeGreaterThan(200);
     const after = workerPids(app).slice(-2);
