@@ -63,13 +63,11 @@ function isProxyEntry(value: string): boolean {
  * check the peer, GHSA-3m5p-2c4r-xxw2) and trusts nobody instead, so every client behind the proxy would
  * share the proxy's one rate-limit bucket.
  */
-const trustProxy = z
-  .string()
-  .default('false')
-  .transform((v) => v.trim())
-  .superRefine((v, ctx) => {
-    if (v === 'true' || v === 'false') return;
-    if (/^\d+$/.test(v)) {
+const trustProxy = commaList(z.string())
+  .superRefine((entries, ctx) => {
+    const [only] = entries;
+    if (entries.length === 1 && (only === 'true' || only === 'false')) return;
+    if (entries.length === 1 && /^\d+$/.test(only)) {
       ctx.addIssue({
         code: 'custom',
         message:
@@ -77,25 +75,20 @@ const trustProxy = z
       });
       return;
     }
-    const bad = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => !isProxyEntry(s));
+    const bad = entries.filter((entry) => !isProxyEntry(entry));
     if (bad.length > 0)
       ctx.addIssue({
         code: 'custom',
         message: `must be true, false or a comma list of proxy addresses, CIDRs, loopback, linklocal or uniquelocal (not ${bad.map((b) => JSON.stringify(b)).join(', ')})`,
       });
   })
-  .transform((v): boolean | string =>
-    v === 'true'
-      ? true
-      : v === 'false'
-        ? false
-        : v
-            .split(',')
-            .map((s) => s.trim())
-            .join(','),
+  // Empty (unset) is false, like 'false'.
+  .transform((entries): boolean | string =>
+    entries.length === 0 || entries[0] === 'false'
+      ? false
+      : entries[0] === 'true'
+        ? true
+        : entries.join(','),
   );
 
 export const envSchema = z.object({

@@ -151,12 +151,13 @@ describe('replica-aware routing against a real streaming replica', () => {
     );
     const probes = [...states.values()].reduce((sum, n) => sum + n, 0);
     expect(probes).toBeGreaterThanOrEqual(5); // watched throughout (about 10-20 probes, fewer when busy)
-    expect([...states.keys()].filter((state) => state !== 'healthy')).toEqual(
-      // A replica that really falls behind is rightly "lagging": on two busy cores it sometimes does
-      // (5 of 25 probes once, in a CI run). PostgreSQL's own measure says when: it read about 200 ms
-      // at most in runs that stayed healthy, so "lagging" with it below 300 ms is the measure's fault.
-      postgresLagMaxMs > 300 ? [...states.keys()].filter((state) => state === 'lagging') : [],
+    // A replica that really falls behind is rightly "lagging": on two busy cores it sometimes does
+    // (5 of 25 probes once, in a CI run). PostgreSQL's own measure says when: it read about 200 ms at
+    // most in runs that stayed healthy, so "lagging" with it below 300 ms is the measure's fault.
+    const wrong = [...states.keys()].filter(
+      (state) => state !== 'healthy' && !(state === 'lagging' && postgresLagMaxMs > 300),
     );
+    expect(wrong).toEqual([]);
     // The control: the common measure, read on the same replica meanwhile, would have dropped it.
     expect(commonMeasureMaxMs).toBeGreaterThan(500);
   });

@@ -15,7 +15,7 @@ const isProbe = (route: string) => route.startsWith('/health/');
  */
 @Injectable()
 export class RequestLogging {
-  private log?: (request: FastifyRequest, reply: FastifyReply, route: undefined, field: '') => void;
+  private unrouted?: (request: FastifyRequest, reply: FastifyReply) => void;
 
   constructor(
     private readonly logger: PinoLogger,
@@ -75,15 +75,15 @@ export class RequestLogging {
       };
       appendOnResponse(route, hook);
     });
+    const unrouted = (this.unrouted = (request, reply) => log(request, reply, undefined, ''));
     fastify.addHook('onResponse', (request, reply, done) => {
-      if (request.is404) log(request, reply, undefined, '');
+      if (request.is404) unrouted(request, reply);
       done();
     });
-    this.log = log;
   }
 
   /** A request the router refused before any hook ran (see bootstrap/router-errors.ts), without a route. */
   logUnrouted(request: FastifyRequest, reply: FastifyReply): void {
-    this.log?.(request, reply, undefined, '');
+    this.unrouted?.(request, reply);
   }
 }
