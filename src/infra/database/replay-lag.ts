@@ -9,7 +9,9 @@
  *
  * Instead each probe notes the received position and when it saw it. Lag is the age of the oldest
  * received position that replay has not yet passed: 0 for WAL replayed between two probes, growing
- * while replay is paused, delayed or too slow. It can read up to one probe interval low, never high.
+ * while replay is paused, delayed or too slow. It can read up to one probe interval low. Fed the
+ * primary's flushed position it also counts WAL the primary has not sent yet, which is only lag when
+ * a commit is in it; ReplicaNode consults it only while a finished transaction is missing.
  */
 export class ReplayLag {
   /** Received positions (bytes into the WAL) not yet replayed, oldest first, with when each was seen. */

@@ -2,15 +2,26 @@ import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { withTimeout } from '../../common/with-timeout.js';
 import { ReplayLag } from './replay-lag.js';
+import { hasReplayedFinished, parseXactSnapshot, type XactSnapshot } from './xact-snapshot.js';
 
 export type ReplicaState = 'starting' | 'healthy' | 'lagging' | 'down';
 
 // WAL positions as bytes (exact in a float8 up to 8 PiB); ReplayLag turns two of them into a lag.
-export const PRIMARY_FLUSHED_QUERY = `SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::float8 AS flushed`;
+// The snapshots say which transactions each side has seen finish (see xact-snapshot.ts).
+export const PRIMARY_POSITION_QUERY = `
+  SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::float8 AS flushed,
+         pg_current_snapshot()::text AS snapshot`;
 const LAG_QUERY = `
   SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::float8 AS received,
          pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::float8 AS replayed,
+         pg_current_snapshot()::text AS snapshot,
          pg_is_in_recovery() AS in_recovery`;
+
+/** Where the primary was when a probe round began. */
+export interface PrimaryPosition {
+  flushed: number;
+  snapshot: XactSnapshot | null;
+}
 
 /** The pg Pool behind a connected TypeORM DataSource (the Postgres driver keeps it, untyped, as `master`). */
 export function pgPoolOf(dataSource: DataSource | null | undefined): Pool | null {
@@ -49,11 +60,15 @@ export class ReplicaNode {
    * gets no answer in time takes the replica out, so new reads stop queueing on it within a second
    * instead of each waiting for its own timeout. The abandoned query ends on the client's query_timeout.
    *
-   * Connects if needed, then measures lag against the primary's flushed WAL position read just before,
-   * or, when the primary did not answer, against what this replica has received. Never throws: the
-   * outcome is the new state.
+   * Connects if needed. A replica that has replayed every transaction the primary had finished when
+   * its position was read is 0 ms behind, whatever WAL it has yet to get: the primary's WAL sender
+   * ships WAL flushed without a commit (a long write, paced by the WAL writer) only when next woken,
+   * up to wal_writer_delay later, and on two busy cores that read as over 500 ms of lag with no
+   * committed row missing. Otherwise lag is timed against the primary's flushed WAL position read
+   * just before or, when the primary did not answer, against what this replica has received. Never
+   * throws: the outcome is the new state.
    */
-  async probe(primaryFlushed: number | null = null): Promise<ReplicaState> {
+  async probe(primary: PrimaryPosition | null = null): Promise<ReplicaState> {
     const seenAtMs = performance.now();
     try {
       const [row] = await withTimeout(
@@ -61,9 +76,14 @@ export class ReplicaNode {
         this.probeTimeoutMs,
         `probe timed out after ${this.probeTimeoutMs} ms`,
       );
-      this.lagMs = Math.round(
-        this.replayLag.observe(primaryFlushed ?? row.received, row.replayed ?? 0, seenAtMs),
-      );
+      const snapshot = parseXactSnapshot(row.snapshot);
+      if (primary?.snapshot && snapshot && hasReplayedFinished(primary.snapshot, snapshot)) {
+        this.replayLag.reset();
+        this.lagMs = 0;
+      } else {
+        const target = primary?.flushed ?? row.received;
+        this.lagMs = Math.round(this.replayLag.observe(target, row.replayed ?? 0, seenAtMs));
+      }
       this.lastError = null;
       // A promoted replica is no longer a replica: reading from it could miss writes to the new primary.
       if (!row.in_recovery) return this.mark('down', 'not in recovery (promoted?)');
@@ -79,6 +99,7 @@ export class ReplicaNode {
     return (await this.dataSource!.query(LAG_QUERY)) as Array<{
       received: number | null;
       replayed: number | null;
+      snapshot: string | null;
       in_recovery: boolean;
     }>;
   }

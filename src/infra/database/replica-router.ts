@@ -13,7 +13,8 @@ import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { GuardedRedis } from '../redis/guarded-redis.js';
 import { dataSourceOptions } from './database-options.js';
 import { RecentWriters } from './recent-writers.js';
-import { PRIMARY_FLUSHED_QUERY, ReplicaNode } from './replica-node.js';
+import { PRIMARY_POSITION_QUERY, type PrimaryPosition, ReplicaNode } from './replica-node.js';
+import { parseXactSnapshot } from './xact-snapshot.js';
 
 export type ReadRoute = 'replica' | 'primary-fallback' | 'primary-ryw';
 
@@ -36,7 +37,7 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   private probeTimer: NodeJS.Timeout | undefined;
   private next = 0;
   private probing = false;
-  private flushedQuery: Promise<Array<{ flushed: number }>> | null = null;
+  private positionQuery: Promise<Array<{ flushed: number; snapshot: string }>> | null = null;
   /** Counts of where reads went, for metrics and tests. */
   readonly routed: Record<ReadRoute, number> = {
     replica: 0,
@@ -197,11 +198,11 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async probeRound(): Promise<void> {
-    const primaryFlushed = await this.primaryFlushed();
+    const primary = await this.primaryPosition();
     await Promise.all(
       this.replicas.map(async (replica) => {
         const before = replica.state;
-        const after = await replica.probe(primaryFlushed);
+        const after = await replica.probe(primary);
         if (before !== after) {
           const detail =
             after === 'healthy'
@@ -214,18 +215,21 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /**
-   * The primary's flushed WAL position, so a replica cut off from a live primary reads as lagging (its
-   * own received position stops with it). Null when the primary does not answer within a probe period:
-   * the replicas are then measured against what they received, and keep serving reads.
+   * The primary's flushed WAL position and finished transactions, so a replica cut off from a live
+   * primary reads as lagging (its own received position stops with it). Null when the primary does not
+   * answer within a probe period: the replicas are then measured against what they received, and keep
+   * serving reads.
    */
-  private primaryFlushed(): Promise<number | null> {
+  private primaryPosition(): Promise<PrimaryPosition | null> {
     // A query still waiting on a hung primary is waited on again, not joined by one more per round.
-    this.flushedQuery ??= (
-      this.primary.query(PRIMARY_FLUSHED_QUERY) as Promise<Array<{ flushed: number }>>
-    ).finally(() => (this.flushedQuery = null));
+    this.positionQuery ??= (
+      this.primary.query(PRIMARY_POSITION_QUERY) as Promise<
+        Array<{ flushed: number; snapshot: string }>
+      >
+    ).finally(() => (this.positionQuery = null));
     const ms = this.config.REPLICA_PROBE_INTERVAL_MS;
-    return withTimeout(this.flushedQuery, ms, `the primary did not answer within ${ms} ms`).then(
-      ([row]) => row?.flushed ?? null,
+    return withTimeout(this.positionQuery, ms, `the primary did not answer within ${ms} ms`).then(
+      ([row]) => (row ? { flushed: row.flushed, snapshot: parseXactSnapshot(row.snapshot) } : null),
       () => null,
     );
   }
