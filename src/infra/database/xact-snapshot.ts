@@ -27,10 +27,12 @@ export function parseXactSnapshot(text: string | null | undefined): XactSnapshot
  * - An xid below the primary's xmin has finished on the primary; if the replica's xmin is lower, the
  *   replica still counts one of those as running.
  *
- * Commits replayed out of xid order can leave one missing transaction unseen (the standby's running
- * list is empty); it shows on the next commit after it. An aborted transaction counts as finished,
- * so the replica reads behind until it has replayed the abort too; a backend that crashed leaves its
- * xid running on the standby until the primary next logs its running transactions (within 15 s).
+ * Blind spot: commits replayed out of xid order while an older transaction still runs can leave one
+ * missing transaction unseen (the standby's running list is empty); the next commit after it shows.
+ * An aborted transaction counts as finished, so the replica reads behind until it has replayed the
+ * abort too: 167-209 ms here, as an abort record waits for the WAL writer's cycle (a commit's reached
+ * the replica in 1 ms). A backend that crashed leaves its xid running on the standby until the
+ * primary next logs its running transactions (within 15 s).
  */
 export function hasReplayedFinished(primary: XactSnapshot, replica: XactSnapshot): boolean {
   if (replica.xmin < primary.xmin) return false;
