@@ -16,6 +16,7 @@ import { apiSecurityHeaders, securityHeaders } from './security-headers.js';
 import { BOARD_PATH, BullBoardMount } from '../admin/bull-board.js';
 import { MultipartSupport } from '../products/jobs/product-jobs.module.js';
 import { enableCors } from './cors.js';
+import { answerWrongMethodWith405 } from './method-not-allowed.js';
 import { type RouterErrorListener, routerErrorHandler } from './router-errors.js';
 import { setupOpenApi } from './openapi.js';
 
@@ -89,6 +90,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   fastify.addHook('preHandler', (request, _reply, done) => {
     requestContext.run((request as unknown as { context: RequestContext }).context, done);
   });
+  answerWrongMethodWith405(fastify); // before app.init(), which adds the routes it must see
   // Before app.init() registers the routes: each route gets its own duration hook.
   app.get(HttpMetrics).instrument(fastify);
   app.get(RequestLogging).instrument(fastify);

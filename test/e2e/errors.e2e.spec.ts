@@ -2,6 +2,7 @@ import { adminLogin, call, type Json, newUser } from '../support/api.js';
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { sample, scrape } from '../support/metrics.js';
 import { sharedStackEnv } from '../support/stack.js';
+import { until } from '../support/wait.js';
 
 /** Every error has the same JSON shape with the request id; nothing internal leaks. */
 describe('error responses', () => {
@@ -52,6 +53,27 @@ describe('error responses', () => {
     const response = await call(app.url, 'DELETE', '/nothing/here');
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject(shape(404));
+  });
+
+  it('a known path with a method it does not take: 405 with Allow, counted and logged as unmatched', async () => {
+    const series = `http_request_duration_seconds_count{method="PUT",route="unmatched",status_code="405"}`;
+    const before = sample(await scrape(app), series) ?? 0;
+    const id = '0b6c8f4e-1f0c-4a52-9b8e-3c1d2e4f5a6b';
+    const put = await call(app.url, 'PUT', `/products/${id}`, { body: { name: 'x' } });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('DELETE, GET, HEAD, PATCH');
+    expect(put.body).toMatchObject(shape(405));
+    expect(put.body.message).toBe('PUT is not served here; use DELETE, GET, HEAD, PATCH');
+    expect(put.headers.get('x-request-id')).toBe(put.body.requestId);
+    expect(put.headers.get('x-content-type-options')).toBe('nosniff');
+    const list = await call(app.url, 'DELETE', '/products?limit=1');
+    expect(list.status).toBe(405);
+    expect(list.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(sample(await scrape(app), series)).toBe(before + 1);
+    // Request lines leave in batches (250 ms): wait for this one, a warning without a route.
+    const logged = /"level":40[^\n]*"method":"PUT"[^\n]*"status":405/;
+    await until(() => logged.test(app.output()), 5_000);
+    expect(app.output()).toMatch(logged);
   });
 
   it("the router's own refusals (a bad escape, an over-long parameter): our shape and headers, counted, the path not echoed", async () => {
